@@ -1,0 +1,1 @@
+"""Sitrep: a REST API for conflict-event records."""

@@ -1,0 +1,34 @@
+"""Settings, read from the environment (prefix ``SITREP_``) or a ``.env`` file."""
+
+from functools import lru_cache
+
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SITREP_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./sitrep.db"
+    public_read: bool = True
+    redis_url: str | None = None
+    rate_limit_anon: str | None = None
+    rate_limit_key: str | None = None
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated origins allowed by CORS.")
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own ``Settings`` instead."""
+    return Settings()

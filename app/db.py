@@ -1,0 +1,70 @@
+"""Engine and session factory for SQLite (embedded default) and PostgreSQL."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def create_db_engine(url: str) -> Engine:
+    """Build an engine; SQLite gets WAL, a busy timeout and explicit ``BEGIN``.
+
+    pysqlite's own transaction handling starts transactions lazily and cannot
+    take the write lock up front, so we switch it off and emit ``BEGIN`` ourselves:
+    ``BEGIN IMMEDIATE`` for sessions that will write (see ``write_session``), which
+    makes concurrent writers wait for the lock instead of failing on a stale snapshot.
+    """
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if not parsed.drivername.startswith("sqlite"):
+        return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+    engine = create_engine(
+        parsed, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get("sqlite_immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def begin_write(session: Session) -> None:
+    """Start the session's transaction as a writer (takes SQLite's write lock now)."""
+    session.connection(execution_options={"sqlite_immediate": True})
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session], *, write: bool = False) -> Iterator[Session]:
+    """A session that commits when the block succeeds and rolls back when it raises."""
+    with factory() as session:
+        if write:
+            begin_write(session)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,127 @@
+"""Request dependencies: the database session, the caller, and request checks."""
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.auth import ANONYMOUS, Principal, Scope
+from app.config import Settings
+from app.db import transaction
+from app.errors import BadRequest, Forbidden, Unauthorized, UnsupportedMediaType
+from app.services import keys
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _factory(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    return factory
+
+
+def get_read_session(request: Request) -> Iterator[Session]:
+    """A session for reads; commits when the endpoint returns, before the response is sent."""
+    with transaction(_factory(request)) as session:
+        yield session
+
+
+def get_write_session(request: Request) -> Iterator[Session]:
+    """A session that holds the write lock from the start (SQLite), committed before responding."""
+    with transaction(_factory(request), write=True) as session:
+        yield session
+
+
+ReadSession = Annotated[Session, Depends(get_read_session, scope="function")]
+WriteSession = Annotated[Session, Depends(get_write_session, scope="function")]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def _presented_key(request: Request) -> str | None:
+    authorization = request.headers.get("authorization")
+    if authorization is not None:
+        scheme, _, token = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthorized("Use 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.")
+        return token.strip()
+    return request.headers.get("x-api-key")
+
+
+def get_principal(request: Request) -> Principal:
+    """The caller: anonymous without a key, 401 for a key that is not valid."""
+    key = _presented_key(request)
+    if key is None:
+        return ANONYMOUS
+    factory = _factory(request)
+    with transaction(factory) as session:
+        principal, stale = keys.authenticate(session, key=key)
+    if stale:
+        assert principal.name is not None
+        with transaction(factory, write=True) as session:
+            keys.touch(session, name=principal.name)
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+
+
+def require(principal: Principal, scope: Scope) -> Principal:
+    if principal.name is None:
+        raise Unauthorized(f"This needs an API key with the {scope.value!r} scope.")
+    if not principal.has(scope):
+        raise Forbidden(f"The key {principal.name!r} lacks the {scope.value!r} scope.")
+    return principal
+
+
+def get_reader(principal: PrincipalDep, settings: SettingsDep) -> Principal:
+    return principal if settings.public_read else require(principal, Scope.READ)
+
+
+def get_writer(principal: PrincipalDep) -> Principal:
+    return require(principal, Scope.WRITE)
+
+
+Reader = Annotated[Principal, Depends(get_reader)]
+Writer = Annotated[Principal, Depends(get_writer)]
+
+
+def require_json_body(request: Request) -> None:
+    """415 unless the body is declared as JSON (``application/json`` or ``*+json``)."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "application/json" and not (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    ):
+        raise UnsupportedMediaType(
+            f"Send the body as JSON with 'Content-Type: application/json' "
+            f"(got {media_type or 'none'!r}).")
+
+
+async def reject_unknown_query_params(request: Request) -> None:
+    """400 naming any query parameter the route does not take (catches typos like ``contry``)."""
+    dependant = getattr(request.scope.get("route"), "dependant", None)
+    if dependant is None:
+        return
+    known = _KNOWN_QUERY_PARAMS.get(id(dependant))
+    if known is None:
+        known = _KNOWN_QUERY_PARAMS[id(dependant)] = _query_param_names(dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise BadRequest(
+            f"Unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.",
+            errors=[{"loc": ["query", name], "msg": "unknown query parameter"}
+                    for name in unknown])
+
+
+# Routes live as long as the process, so their dependants' ids are stable keys.
+_KNOWN_QUERY_PARAMS: dict[int, frozenset[str]] = {}
+
+
+def _query_param_names(dependant: Dependant) -> frozenset[str]:
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_param_names(sub)
+    return frozenset(names)

@@ -1,0 +1,46 @@
+"""The application factory."""
+
+from fastapi import Depends, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
+
+from app.config import Settings, get_settings
+from app.db import create_db_engine, make_session_factory
+from app.deps import reject_unknown_query_params
+from app.errors import install_error_handlers
+from app.middleware import BodySizeLimit
+from app.routers import events, health
+
+DESCRIPTION = """
+Conflict-event records — strikes, shelling, drone and missile attacks, battles, attacks on
+civilians — with their places, actors, casualty claims (and who made each), munitions, damage
+and sources. Every edit keeps its history.
+
+* Reads are public unless the server is configured otherwise; writes need an API key
+  (`Authorization: Bearer <key>` or `X-API-Key: <key>`) with the `write` scope.
+* Errors are RFC 9457 problem details (`application/problem+json`); validation errors list
+  each bad field in `errors` as `{loc, msg}`.
+* Lists are paged by opaque keyset cursors: follow `next_cursor` or the `Link: rel="next"` header.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app for ``settings`` (default: from the environment)."""
+    settings = settings or get_settings()
+    app = FastAPIOffline(
+        title="Sitrep",
+        version="1.0.0",
+        description=DESCRIPTION,
+        dependencies=[Depends(reject_unknown_query_params)],
+    )
+    app.state.settings = settings
+    app.state.engine = create_db_engine(settings.database_url)
+    app.state.session_factory = make_session_factory(app.state.engine)
+    install_error_handlers(app)
+    app.include_router(events.router)
+    app.include_router(health.router)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins,
+                           allow_methods=["*"], allow_headers=["*"], expose_headers=["*"])
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    return app

@@ -1,0 +1,19 @@
+"""All tables, imported here so ``Base.metadata`` is complete for Alembic."""
+
+from app.models.api_key import ApiKey
+from app.models.base import Base
+from app.models.event import Actor, Casualty, Event, EventTag, Munition, Revision, Source
+from app.models.idempotency import IdempotencyRecord
+
+__all__ = [
+    "Actor",
+    "ApiKey",
+    "Base",
+    "Casualty",
+    "Event",
+    "EventTag",
+    "IdempotencyRecord",
+    "Munition",
+    "Revision",
+    "Source",
+]

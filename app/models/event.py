@@ -1,0 +1,141 @@
+"""The event ledger: one row per event plus normalised child rows for filtering.
+
+``events.document`` holds the event exactly as the API serves it (JSON text),
+rewritten on every write, so reads never assemble an event from several tables.
+The child tables exist for filters and aggregates (actor, source, tag, casualties).
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, func, literal_column
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base, UTCDateTime
+
+
+class Event(Base):
+    __tablename__ = "events"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    external_id: Mapped[str | None] = mapped_column(String(200), unique=True)
+    title: Mapped[str] = mapped_column(String(300))
+    description: Mapped[str | None] = mapped_column(Text)
+    event_type: Mapped[str] = mapped_column(String(60))
+    sub_event_type: Mapped[str | None] = mapped_column(String(80))
+    occurred_on: Mapped[date] = mapped_column(Date)
+    occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    date_precision: Mapped[str] = mapped_column(String(10))
+    location_name: Mapped[str] = mapped_column(String(200))
+    location_key: Mapped[str] = mapped_column(String(200), doc="location_name folded for lookup")
+    admin1: Mapped[str | None] = mapped_column(String(200))
+    admin1_key: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(2))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    location_precision: Mapped[str | None] = mapped_column(String(10))
+    damage: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10))
+    fatalities_low: Mapped[int | None] = mapped_column(Integer)
+    fatalities_best: Mapped[int | None] = mapped_column(Integer)
+    fatalities_high: Mapped[int | None] = mapped_column(Integer)
+    injured_low: Mapped[int | None] = mapped_column(Integer)
+    injured_best: Mapped[int | None] = mapped_column(Integer)
+    injured_high: Mapped[int | None] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    document: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (
+        # Keyset pagination walks (sort column, id); each sort has its index.
+        Index("ix_events_occurred_on_id", "occurred_on", "id"),
+        Index("ix_events_country_occurred_on_id", "country", "occurred_on", "id"),
+        Index("ix_events_updated_at_id", "updated_at", "id"),
+        Index("ix_events_location_key", "location_key"),
+        Index("ix_events_admin1_key", "admin1_key"),
+        Index("ix_events_event_type", "event_type", "sub_event_type"),
+    )
+
+
+# Sorting by fatalities puts unknown tolls last on both databases; the expression
+# must match ``FATALITIES_SORT_KEY`` exactly for SQLite to use the index.
+FATALITIES_SORT_KEY = func.coalesce(Event.fatalities_best, literal_column("-1"))
+Index("ix_events_fatalities_sort", FATALITIES_SORT_KEY, Event.id)
+
+
+class Actor(Base):
+    __tablename__ = "actors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    attribution: Mapped[str | None] = mapped_column(String(20))
+    attributed_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Casualty(Base):
+    __tablename__ = "casualties"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    group: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(Integer)
+    qualifier: Mapped[str] = mapped_column(String(20))
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Munition(Base):
+    __tablename__ = "munitions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(60))
+    launched: Mapped[int | None] = mapped_column(Integer)
+    intercepted: Mapped[int | None] = mapped_column(Integer)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+
+
+class Source(Base):
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str | None] = mapped_column(String(20))
+    url: Mapped[str | None] = mapped_column(String(2000))
+    published_on: Mapped[date | None] = mapped_column(Date)
+
+
+class EventTag(Base):
+    __tablename__ = "event_tags"
+
+    event_id: Mapped[str] = mapped_column(
+        ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(50), primary_key=True, index=True)
+
+
+class Revision(Base):
+    """One write to an event: who, when, what changed, and the event as it then stood."""
+
+    __tablename__ = "revisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(20))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    key_name: Mapped[str | None] = mapped_column(String(100))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    document: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_revisions_event_id_version", "event_id", "version", unique=True),)

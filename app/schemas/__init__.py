@@ -1,0 +1,1 @@
+"""Pydantic shapes per use: what clients send and what the API serves."""

@@ -1,0 +1,1 @@
+"""Queries and business rules. Services take the session first; they flush, never commit."""

@@ -1,0 +1,155 @@
+"""The event list: filters, sort orders and opaque keyset cursors."""
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+import orjson
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, tuple_
+from sqlalchemy.orm import Session
+
+from app.errors import BadRequest
+from app.models import Actor, Event, EventTag, Source
+from app.models.event import FATALITIES_SORT_KEY
+from app.schemas.vocabulary import Status
+from app.services.events import rfc3339
+
+
+class Sort(StrEnum):
+    OCCURRED_DESC = "-occurred_on"
+    OCCURRED_ASC = "occurred_on"
+    FATALITIES_DESC = "-fatalities"
+    UPDATED_DESC = "-updated_at"
+    UPDATED_ASC = "updated_at"
+
+
+# Each sort: the key column, whether it descends, and how cursor values round-trip.
+_SORTS: dict[Sort, tuple[Any, bool, Any]] = {
+    Sort.OCCURRED_DESC: (Event.occurred_on, True, date.fromisoformat),
+    Sort.OCCURRED_ASC: (Event.occurred_on, False, date.fromisoformat),
+    Sort.FATALITIES_DESC: (FATALITIES_SORT_KEY, True, int),
+    Sort.UPDATED_DESC: (Event.updated_at, True, datetime.fromisoformat),
+    Sort.UPDATED_ASC: (Event.updated_at, False, datetime.fromisoformat),
+}
+
+
+@dataclass
+class EventFilters:
+    """Validated filters; list values mean "any of"."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    updated_since: datetime | None = None
+    countries: list[str] = field(default_factory=list)
+    admin1: list[str] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    event_types: list[str] = field(default_factory=list)
+    sub_event_types: list[str] = field(default_factory=list)
+    actors: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    statuses: list[Status] = field(default_factory=list)
+    min_fatalities: int | None = None
+    q: str | None = None
+
+
+@dataclass
+class Page:
+    rows: list[Any]
+    next_cursor: str | None
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def filter_clauses(filters: EventFilters) -> list[ColumnElement[bool]]:
+    """WHERE clauses for the filters (shared by the list and the stats)."""
+    f, clauses = filters, []
+    if f.date_from:
+        clauses.append(Event.occurred_on >= f.date_from)
+    if f.date_to:
+        clauses.append(Event.occurred_on <= f.date_to)
+    if f.updated_since:
+        clauses.append(Event.updated_at > f.updated_since)
+    if f.countries:
+        clauses.append(Event.country.in_(f.countries))
+    if f.admin1:
+        clauses.append(Event.admin1_key.in_(f.admin1))
+    if f.places:
+        clauses.append(Event.location_key.in_(f.places))
+    if f.event_types:
+        clauses.append(Event.event_type.in_(f.event_types))
+    if f.sub_event_types:
+        clauses.append(Event.sub_event_type.in_(f.sub_event_types))
+    if f.actors:
+        clauses.append(exists().where(Actor.event_id == Event.id, Actor.name_key.in_(f.actors)))
+    if f.sources:
+        clauses.append(exists().where(Source.event_id == Event.id,
+                                      Source.name_key.in_(f.sources)))
+    if f.tags:
+        clauses.append(exists().where(EventTag.event_id == Event.id, EventTag.tag.in_(f.tags)))
+    if f.statuses:
+        clauses.append(Event.status.in_([s.value for s in f.statuses]))
+    if f.min_fatalities is not None:
+        clauses.append(Event.fatalities_best >= f.min_fatalities)
+    if f.q:
+        pattern = _like_pattern(f.q)
+        clauses.append(or_(Event.title.ilike(pattern, escape="\\"),
+                           Event.description.ilike(pattern, escape="\\")))
+    return clauses
+
+
+def encode_cursor(sort: Sort, value: Any, event_id: str) -> str:
+    if isinstance(value, datetime):
+        value = rfc3339(value)
+    elif isinstance(value, date):
+        value = value.isoformat()
+    raw = orjson.dumps([sort.value, value, event_id])
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str, sort: Sort) -> tuple[Any, str]:
+    bad = BadRequest("The cursor is not valid for this query; start again without it.",
+                     errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}])
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        cursor_sort, value, event_id = orjson.loads(raw)
+        if cursor_sort != sort.value or not isinstance(event_id, str):
+            raise bad
+        return _SORTS[sort][2](value), event_id
+    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
+        raise bad from None
+
+
+def list_events(
+    session: Session, *, filters: EventFilters, sort: Sort, limit: int, cursor: str | None,
+    columns: tuple[Any, ...] = (Event.document,),
+) -> Page:
+    """One page of matching events, ``columns`` selected, in ``sort`` order."""
+    key, descending, _ = _SORTS[sort]
+    query: Select[Any] = select(key.label("sort_key"), Event.id, *columns).where(
+        and_(*filter_clauses(filters)))
+    if cursor:
+        value, after_id = decode_cursor(cursor, sort)
+        position = tuple_(key, Event.id)
+        bound = tuple_(value, after_id)
+        query = query.where(position < bound if descending else position > bound)
+    order = (key.desc(), Event.id.desc()) if descending else (key.asc(), Event.id.asc())
+    rows = list(session.execute(query.order_by(*order).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(sort, rows[-1].sort_key, rows[-1].id)
+    return Page(rows=rows, next_cursor=next_cursor)
+
+
+def default_statuses(*, sync: bool) -> list[Status]:
+    """Published only, unless asked otherwise; a sync feed also carries retractions."""
+    if sync:
+        return [Status.PUBLISHED, Status.RETRACTED]
+    return [Status.PUBLISHED]

@@ -1,0 +1,287 @@
+"""Event writes and single-event reads: create, patch, retract, history, as-of.
+
+Every write stores the whole event as served (``events.document``), rewrites its
+child rows, and appends a revision holding the diff and the new document.
+"""
+
+import secrets
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.auth import Principal, Scope
+from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed, field_errors
+from app.models import Actor, Casualty, Event, EventTag, Munition, Revision, Source
+from app.schemas.event import EventCreate
+from app.schemas.vocabulary import Status
+from app.services.figures import figures
+
+WRITABLE_FIELDS = tuple(EventCreate.model_fields)
+_CHILD_TABLES = (Actor, Casualty, Munition, Source, EventTag)
+
+
+def new_event_id() -> str:
+    """24 hex digits: milliseconds then randomness, so new rows land at the index's end."""
+    return f"{time.time_ns() // 1_000_000:012x}{secrets.token_hex(6)}"
+
+
+def fold(text: str) -> str:
+    """Case- and space-insensitive key for name lookups."""
+    return " ".join(text.split()).casefold()
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _document(
+    data: dict[str, Any], *, event_id: str, version: int, created_at: datetime,
+    updated_at: datetime,
+) -> dict[str, Any]:
+    return {
+        "id": event_id,
+        **data,
+        "fatalities": figures(data["casualties"], "killed"),
+        "injured": figures(data["casualties"], "injured"),
+        "version": version,
+        "created_at": rfc3339(created_at),
+        "updated_at": rfc3339(updated_at),
+    }
+
+
+def _event_row(doc: dict[str, Any], event: EventCreate, created_at: datetime,
+               updated_at: datetime) -> dict[str, Any]:
+    loc = event.location
+    return {
+        "id": doc["id"],
+        "external_id": event.external_id,
+        "title": event.title,
+        "description": event.description,
+        "event_type": event.event_type.value,
+        "sub_event_type": event.sub_event_type,
+        "occurred_on": event.occurred_on,
+        "occurred_at": event.occurred_at,
+        "date_precision": event.date_precision.value,
+        "location_name": loc.name,
+        "location_key": fold(loc.name),
+        "admin1": loc.admin1,
+        "admin1_key": fold(loc.admin1) if loc.admin1 else None,
+        "country": loc.country,
+        "latitude": loc.latitude,
+        "longitude": loc.longitude,
+        "location_precision": loc.precision.value if loc.precision else None,
+        "damage": [d.value for d in event.damage],
+        "status": event.status.value,
+        "fatalities_low": doc["fatalities"]["low"],
+        "fatalities_best": doc["fatalities"]["best"],
+        "fatalities_high": doc["fatalities"]["high"],
+        "injured_low": doc["injured"]["low"],
+        "injured_best": doc["injured"]["best"],
+        "injured_high": doc["injured"]["high"],
+        "version": doc["version"],
+        "created_at": created_at,
+        "updated_at": updated_at,
+        "document": orjson.dumps(doc).decode(),
+    }
+
+
+def _child_rows(event_id: str, event: EventCreate) -> dict[type, list[dict[str, Any]]]:
+    return {
+        Actor: [
+            {"event_id": event_id, "position": i, "name": a.name, "name_key": fold(a.name),
+             "role": a.role.value, "attribution": a.attribution, "attributed_by": a.attributed_by}
+            for i, a in enumerate(event.actors)
+        ],
+        Casualty: [
+            {"event_id": event_id, "position": i, "kind": c.kind.value, "group": c.group.value,
+             "count": c.count, "qualifier": c.qualifier.value, "claimed_by": c.claimed_by}
+            for i, c in enumerate(event.casualties)
+        ],
+        Munition: [
+            {"event_id": event_id, "position": i, "type": m.type, "launched": m.launched,
+             "intercepted": m.intercepted, "claimed_by": m.claimed_by}
+            for i, m in enumerate(event.munitions)
+        ],
+        Source: [
+            {"event_id": event_id, "position": i, "name": s.name, "name_key": fold(s.name),
+             "kind": s.kind, "url": s.url, "published_on": s.published_on}
+            for i, s in enumerate(event.sources)
+        ],
+        EventTag: [{"event_id": event_id, "tag": tag} for tag in dict.fromkeys(
+            fold(t) for t in event.tags)],
+    }
+
+
+def _insert_children(session: Session, rows: dict[type, list[dict[str, Any]]]) -> None:
+    for model, values in rows.items():
+        if values:
+            session.execute(insert(model), values)
+
+
+def _revision(doc: dict[str, Any], *, action: str, when: datetime, principal: Principal,
+              changes: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "event_id": doc["id"], "version": doc["version"], "action": action, "changed_at": when,
+        "key_name": principal.name, "changes": changes, "document": orjson.dumps(doc).decode(),
+    }
+
+
+def _existing_external_ids(session: Session, external_ids: list[str]) -> dict[str, str]:
+    if not external_ids:
+        return {}
+    rows = session.execute(
+        select(Event.external_id, Event.id).where(Event.external_id.in_(external_ids))
+    )
+    return {ext: event_id for ext, event_id in rows if ext is not None}
+
+
+def create(
+    session: Session, *, events: list[EventCreate], principal: Principal
+) -> list[dict[str, Any]]:
+    """Insert events all together; 409 if any ``external_id`` is taken (naming the item)."""
+    external_ids = [e.external_id for e in events if e.external_id is not None]
+    seen: dict[str, int] = {}
+    for index, event in enumerate(events):
+        if event.external_id is None:
+            continue
+        if event.external_id in seen:
+            raise Conflict(
+                f"events {seen[event.external_id]} and {index} share external_id "
+                f"{event.external_id!r}", index=index)
+        seen[event.external_id] = index
+    taken = _existing_external_ids(session, external_ids)
+    if taken:
+        ext, existing_id = next(iter(taken.items()))
+        index = seen[ext]
+        where = f"item {index}: " if len(events) > 1 else ""
+        raise Conflict(f"{where}external_id {ext!r} already belongs to event {existing_id}",
+                       existing_id=existing_id, index=index)
+
+    now = datetime.now(UTC)
+    docs, event_rows, revisions = [], [], []
+    children: dict[type, list[dict[str, Any]]] = {model: [] for model in _CHILD_TABLES}
+    for event in events:
+        event_id = new_event_id()
+        doc = _document(event.model_dump(mode="json"), event_id=event_id, version=1,
+                        created_at=now, updated_at=now)
+        docs.append(doc)
+        event_rows.append(_event_row(doc, event, now, now))
+        for model, rows in _child_rows(event_id, event).items():
+            children[model].extend(rows)
+        revisions.append(_revision(doc, action="created", when=now, principal=principal,
+                                   changes={}))
+    try:
+        session.execute(insert(Event), event_rows)
+    except IntegrityError:
+        # Another writer took one of these external ids since we looked.
+        raise Conflict("an external_id in the request was taken by a concurrent write") from None
+    _insert_children(session, children)
+    session.execute(insert(Revision), revisions)
+    return docs
+
+
+def _visible(row: Event | None, principal: Principal) -> Event:
+    if row is None or (row.status != Status.PUBLISHED and not principal.sees_unpublished):
+        raise NotFound("No such event.")
+    return row
+
+
+def get(session: Session, *, event_id: str, principal: Principal) -> Event:
+    """The event row (its ``document`` is the response); 404 if it is not visible."""
+    return _visible(session.get(Event, event_id), principal)
+
+
+def get_as_of(session: Session, *, event_id: str, as_of: datetime, principal: Principal) -> str:
+    """The event's document as it stood at ``as_of``."""
+    get(session, event_id=event_id, principal=principal)
+    document = session.scalar(
+        select(Revision.document)
+        .where(Revision.event_id == event_id, Revision.changed_at <= as_of)
+        .order_by(Revision.version.desc())
+        .limit(1)
+    )
+    if document is None:
+        raise NotFound(f"Event {event_id} did not exist at {rfc3339(as_of)}.")
+    if not principal.sees_unpublished and orjson.loads(document)["status"] != Status.PUBLISHED:
+        raise NotFound(f"Event {event_id} was not published at {rfc3339(as_of)}.")
+    return document
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7396 JSON merge patch."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def update_event(
+    session: Session, *, event_id: str, patch: dict[str, Any], principal: Principal,
+    if_match: int | None, action: str = "updated",
+) -> tuple[dict[str, Any], bool]:
+    """Apply a merge patch; returns the document and whether anything changed.
+
+    The row is updated only if its version is still the one read, so of two racing
+    writers exactly one wins and the other gets 412.
+    """
+    row = get(session, event_id=event_id, principal=principal)
+    if if_match is not None and if_match != row.version:
+        raise PreconditionFailed(
+            f"The event is at version {row.version}, not {if_match}.", current_version=row.version)
+    current_doc = orjson.loads(row.document)
+    current = {field: current_doc[field] for field in WRITABLE_FIELDS}
+    try:
+        event = EventCreate.model_validate(merge_patch(current, patch))
+    except ValidationError as exc:
+        errors = [{**e, "loc": ["body", *e["loc"]]} for e in field_errors(exc.errors())]
+        raise ValidationFailed(f"{'.'.join(map(str, errors[0]['loc']))}: {errors[0]['msg']}",
+                               errors=errors) from None
+    new = event.model_dump(mode="json")
+    changes = {f: {"before": current[f], "after": new[f]} for f in WRITABLE_FIELDS
+               if current[f] != new[f]}
+    if not changes:
+        return current_doc, False
+    if (current["status"] == Status.RETRACTED and "status" in changes
+            and not principal.has(Scope.ADMIN)):
+        raise Forbidden("Only an admin key can restore a retracted event.")
+    if "external_id" in changes and event.external_id is not None:
+        taken = _existing_external_ids(session, [event.external_id])
+        if taken:
+            raise Conflict(f"external_id {event.external_id!r} already belongs to event "
+                           f"{taken[event.external_id]}", existing_id=taken[event.external_id])
+
+    now = datetime.now(UTC)
+    doc = _document(new, event_id=event_id, version=row.version + 1,
+                    created_at=row.created_at, updated_at=now)
+    values = _event_row(doc, event, row.created_at, now)
+    del values["id"], values["created_at"]
+    result = session.execute(
+        update(Event).where(Event.id == event_id, Event.version == row.version).values(**values)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        raise PreconditionFailed("The event was changed by another request; fetch it again.")
+    for model in _CHILD_TABLES:
+        session.execute(delete(model).where(model.event_id == event_id))  # type: ignore[attr-defined]
+    _insert_children(session, _child_rows(event_id, event))
+    session.execute(insert(Revision), [_revision(doc, action=action, when=now,
+                                                 principal=principal, changes=changes)])
+    return doc, True
+
+
+def history(session: Session, *, event_id: str, principal: Principal) -> list[Revision]:
+    """Revisions of the event, oldest first."""
+    get(session, event_id=event_id, principal=principal)
+    return list(session.scalars(
+        select(Revision).where(Revision.event_id == event_id).order_by(Revision.version)
+    ))

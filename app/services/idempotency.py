@@ -1,0 +1,61 @@
+"""``Idempotency-Key``: the first response to a key is stored and replayed for the same body."""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from app.errors import ValidationFailed
+from app.models import IdempotencyRecord
+
+
+@dataclass
+class StoredResponse:
+    status_code: int
+    body: str
+    location: str | None
+
+
+def request_hash(payload: Any) -> str:
+    """Hash of the validated body, so key order and spacing do not matter."""
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _lock(session: Session, key_name: str, idempotency_key: str) -> None:
+    """On PostgreSQL, serialise requests with the same key (SQLite writers already are)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    digest = hashlib.sha256(f"{key_name}\0{idempotency_key}".encode()).digest()
+    session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
+                    {"k": int.from_bytes(digest[:8], "big", signed=True)})
+
+
+def replay(session: Session, *, key_name: str, idempotency_key: str,
+           body_hash: str) -> StoredResponse | None:
+    """The stored response for this key, or None if it is new; 422 if the body differs."""
+    _lock(session, key_name, idempotency_key)
+    record = session.scalar(select(IdempotencyRecord).where(
+        IdempotencyRecord.key_name == key_name,
+        IdempotencyRecord.idempotency_key == idempotency_key,
+    ))
+    if record is None:
+        return None
+    if record.request_hash != body_hash:
+        raise ValidationFailed(
+            "This Idempotency-Key was already used with a different body.",
+            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "reused with another body"}])
+    return StoredResponse(record.status_code, record.response_body, record.location)
+
+
+def store(session: Session, *, key_name: str, idempotency_key: str, body_hash: str,
+          response: StoredResponse) -> None:
+    session.add(IdempotencyRecord(
+        key_name=key_name, idempotency_key=idempotency_key, request_hash=body_hash,
+        status_code=response.status_code, response_body=response.body,
+        location=response.location, created_at=datetime.now(UTC),
+    ))
+    session.flush()
