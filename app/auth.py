@@ -49,7 +49,9 @@ def parse_scopes(text: str) -> set[Scope]:
         return {Scope(name) for name in names}
     except ValueError:
         unknown = sorted(names - {s.value for s in Scope})
-        raise ValueError(f"unknown scope {', '.join(unknown)}; expected read, write or admin")
+        raise ValueError(
+            f"unknown scope {', '.join(unknown)}; expected read, write or admin"
+        ) from None
 
 
 def generate_key() -> str:

@@ -5,10 +5,12 @@ from datetime import UTC, datetime
 import click
 import uvicorn
 from alembic.util.exc import CommandError
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import demo, migrate
 from app.auth import parse_scopes
-from app.config import get_settings
+from app.config import Settings
 from app.db import create_db_engine, make_session_factory, transaction
 from app.errors import AppError
 from app.services import keys
@@ -20,12 +22,11 @@ def _upgrade(database_url: str) -> None:
     except CommandError as exc:
         raise click.ClickException(
             f"cannot migrate the database at {_redacted(database_url)}: {exc}. Is it a "
-            "database of a newer Sitrep, or of another application?") from None
+            "database of a newer Sitrep, or of another application?"
+        ) from None
 
 
 def _redacted(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -38,20 +39,32 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(min=1))
-@click.option("--demo", "with_demo", is_flag=True, help="Load sample events into an empty database.")
+@click.option(
+    "--demo", "with_demo", is_flag=True, help="Load sample events into an empty database."
+)
 def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
     """Migrate the database if needed and serve the API."""
-    settings = get_settings()
+    settings = Settings()
     _upgrade(settings.database_url)
     if with_demo:
         engine = create_db_engine(settings.database_url)
         with transaction(make_session_factory(engine), write=True) as session:
             loaded = demo.load_if_empty(session)
         engine.dispose()
-        click.echo(f"demo: loaded {loaded} events" if loaded else
-                   "demo: the database already holds events; nothing loaded", err=True)
-    uvicorn.run("app.main:create_app", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True)
+        click.echo(
+            f"demo: loaded {loaded} events"
+            if loaded
+            else "demo: the database already holds events; nothing loaded",
+            err=True,
+        )
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+    )
 
 
 @main.group()
@@ -62,7 +75,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations (Alembic) to SITREP_DATABASE_URL."""
-    url = get_settings().database_url
+    url = Settings().database_url
     _upgrade(url)
     click.echo(f"database at {_redacted(url)} is up to date", err=True)
 
@@ -72,18 +85,26 @@ def keys_group() -> None:
     """API key management."""
 
 
-def _session_factory():  # type: ignore[no-untyped-def]
-    settings = get_settings()
+def _session_factory() -> sessionmaker[Session]:
+    settings = Settings()
     _upgrade(settings.database_url)
     return make_session_factory(create_db_engine(settings.database_url))
 
 
 @keys_group.command("create")
 @click.option("--name", required=True, help="A name that says who holds the key.")
-@click.option("--scope", "scope_text", default="read", show_default=True,
-              help="Comma-separated: read, write, admin.")
-@click.option("--expires", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
-              help="Expiry (UTC), e.g. 2027-01-31.")
+@click.option(
+    "--scope",
+    "scope_text",
+    default="read",
+    show_default=True,
+    help="Comma-separated: read, write, admin.",
+)
+@click.option(
+    "--expires",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Expiry (UTC), e.g. 2027-01-31.",
+)
 def keys_create(name: str, scope_text: str, expires: datetime | None) -> None:
     """Create an API key; the key alone is the last line printed."""
     try:
@@ -92,12 +113,18 @@ def keys_create(name: str, scope_text: str, expires: datetime | None) -> None:
         raise click.BadParameter(str(exc), param_hint="--scope") from None
     try:
         with transaction(_session_factory(), write=True) as session:
-            record, secret = keys.create(session, name=name, scopes=scopes,
-                                         expires_at=expires.replace(tzinfo=UTC) if expires else None)
+            record, secret = keys.create(
+                session,
+                name=name,
+                scopes=scopes,
+                expires_at=expires.replace(tzinfo=UTC) if expires else None,
+            )
     except AppError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"created key {record.name!r} with scopes {record.scopes}; store it now, "
-               "it is not shown again:")
+    click.echo(
+        f"created key {record.name!r} with scopes {record.scopes}; store it now, "
+        "it is not shown again:"
+    )
     click.echo(secret)
 
 
@@ -106,11 +133,15 @@ def keys_list() -> None:
     """List keys (never their secrets)."""
     with transaction(_session_factory()) as session:
         records = keys.get_all(session)
-    click.echo(f"{'name':<24} {'scopes':<18} {'created':<20} {'expires':<20} {'last used':<20} state")
+    click.echo(
+        f"{'name':<24} {'scopes':<18} {'created':<20} {'expires':<20} {'last used':<20} state"
+    )
     for r in records:
         state = "revoked" if r.revoked_at else "active"
-        click.echo(f"{r.name:<24} {r.scopes:<18} {_time(r.created_at):<20} "
-                   f"{_time(r.expires_at):<20} {_time(r.last_used_at):<20} {state}")
+        click.echo(
+            f"{r.name:<24} {r.scopes:<18} {_time(r.created_at):<20} "
+            f"{_time(r.expires_at):<20} {_time(r.last_used_at):<20} {state}"
+        )
 
 
 @keys_group.command("revoke")

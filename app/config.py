@@ -1,7 +1,6 @@
 """Settings, read from the environment (prefix ``SITREP_``) or a ``.env`` file."""
 
 from functools import lru_cache
-
 from typing import Annotated
 
 from pydantic import Field, field_validator
@@ -18,7 +17,8 @@ class Settings(BaseSettings):
     rate_limit_key: str | None = None
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = Field(
-        default_factory=list, description="Comma-separated origins allowed by CORS.")
+        default_factory=list, description="Comma-separated origins allowed by CORS."
+    )
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -24,20 +24,6 @@ def _factory(request: Request) -> sessionmaker[Session]:
     return factory
 
 
-def get_read_session(request: Request) -> Iterator[Session]:
-    """A session for reads; commits when the endpoint returns, before the response is sent."""
-    with transaction(_factory(request)) as session:
-        yield session
-
-
-def get_write_session(request: Request) -> Iterator[Session]:
-    """A session that holds the write lock from the start (SQLite), committed before responding."""
-    with transaction(_factory(request), write=True) as session:
-        yield session
-
-
-ReadSession = Annotated[Session, Depends(get_read_session, scope="function")]
-WriteSession = Annotated[Session, Depends(get_write_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
@@ -89,6 +75,26 @@ Reader = Annotated[Principal, Depends(get_reader)]
 Writer = Annotated[Principal, Depends(get_writer)]
 
 
+def get_read_session(request: Request, _reader: Reader) -> Iterator[Session]:
+    """A session for reads; commits when the endpoint returns, before the response is sent."""
+    with transaction(_factory(request)) as session:
+        yield session
+
+
+def get_write_session(request: Request, _writer: Writer) -> Iterator[Session]:
+    """A session that holds the write lock from the start (SQLite), committed before responding.
+
+    It depends on the writer so that the key is checked (and its last use recorded, in a
+    transaction of its own) before this session takes the lock.
+    """
+    with transaction(_factory(request), write=True) as session:
+        yield session
+
+
+ReadSession = Annotated[Session, Depends(get_read_session, scope="function")]
+WriteSession = Annotated[Session, Depends(get_write_session, scope="function")]
+
+
 def require_json_body(request: Request) -> None:
     """415 unless the body is declared as JSON (``application/json`` or ``*+json``)."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -97,7 +103,8 @@ def require_json_body(request: Request) -> None:
     ):
         raise UnsupportedMediaType(
             f"Send the body as JSON with 'Content-Type: application/json' "
-            f"(got {media_type or 'none'!r}).")
+            f"(got {media_type or 'none'!r})."
+        )
 
 
 async def reject_unknown_query_params(request: Request) -> None:
@@ -112,8 +119,8 @@ async def reject_unknown_query_params(request: Request) -> None:
     if unknown:
         raise BadRequest(
             f"Unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.",
-            errors=[{"loc": ["query", name], "msg": "unknown query parameter"}
-                    for name in unknown])
+            errors=[{"loc": ["query", name], "msg": "unknown query parameter"} for name in unknown],
+        )
 
 
 # Routes live as long as the process, so their dependants' ids are stable keys.

@@ -93,7 +93,9 @@ def problem_response(error: AppError) -> Response:
         body["errors"] = error.errors
     body.update(error.extensions)
     return Response(
-        orjson.dumps(body), status_code=error.status, media_type=PROBLEM_MEDIA_TYPE,
+        orjson.dumps(body),
+        status_code=error.status,
+        media_type=PROBLEM_MEDIA_TYPE,
         headers=error.headers,
     )
 
@@ -138,8 +140,11 @@ async def _on_http_error(_request: Request, exc: Exception) -> Response:
 
 async def _on_database_error(_request: Request, exc: Exception) -> Response:
     logger.error("database error: %s", type(exc).__name__)
-    return problem_response(ServiceUnavailable(
-        "The database is unavailable; retry shortly.", headers={"Retry-After": "5"}))
+    return problem_response(
+        ServiceUnavailable(
+            "The database is unavailable; retry shortly.", headers={"Retry-After": "5"}
+        )
+    )
 
 
 async def _on_unexpected(_request: Request, exc: Exception) -> Response:

@@ -16,8 +16,9 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = problem_response(PayloadTooLarge(
-            f"The request body is larger than {self.max_bytes} bytes."))
+        too_large = problem_response(
+            PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes.")
+        )
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
             await too_large(scope, receive, send)

@@ -1,5 +1,8 @@
 """The event ledger: one row per event plus normalised child rows for filtering.
 
+Column lengths are at least the schema's limits (PostgreSQL enforces them); folded
+``*_key`` columns are unbounded because case folding can lengthen a string.
+
 ``events.document`` holds the event exactly as the API serves it (JSON text),
 rewritten on every write, so reads never assemble an event from several tables.
 The child tables exist for filters and aggregates (actor, source, tag, casualties).
@@ -8,7 +11,18 @@ The child tables exist for filters and aggregates (actor, source, tag, casualtie
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, Integer, String, Text, func, literal_column
+from sqlalchemy import (
+    JSON,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    func,
+    literal_column,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime
@@ -27,9 +41,9 @@ class Event(Base):
     occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     date_precision: Mapped[str] = mapped_column(String(10))
     location_name: Mapped[str] = mapped_column(String(200))
-    location_key: Mapped[str] = mapped_column(String(200), doc="location_name folded for lookup")
+    location_key: Mapped[str] = mapped_column(Text, doc="location_name folded for lookup")
     admin1: Mapped[str | None] = mapped_column(String(200))
-    admin1_key: Mapped[str | None] = mapped_column(String(200))
+    admin1_key: Mapped[str | None] = mapped_column(Text)
     country: Mapped[str | None] = mapped_column(String(2))
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
@@ -71,7 +85,7 @@ class Actor(Base):
     event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200), index=True)
+    name_key: Mapped[str] = mapped_column(Text, index=True)
     role: Mapped[str] = mapped_column(String(20))
     attribution: Mapped[str | None] = mapped_column(String(20))
     attributed_by: Mapped[str | None] = mapped_column(String(200))
@@ -109,8 +123,8 @@ class Source(Base):
     event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     name: Mapped[str] = mapped_column(String(200))
-    name_key: Mapped[str] = mapped_column(String(200), index=True)
-    kind: Mapped[str | None] = mapped_column(String(20))
+    name_key: Mapped[str] = mapped_column(Text, index=True)
+    kind: Mapped[str | None] = mapped_column(String(40))
     url: Mapped[str | None] = mapped_column(String(2000))
     published_on: Mapped[date | None] = mapped_column(Date)
 
@@ -121,7 +135,7 @@ class EventTag(Base):
     event_id: Mapped[str] = mapped_column(
         ForeignKey("events.id", ondelete="CASCADE"), primary_key=True
     )
-    tag: Mapped[str] = mapped_column(String(50), primary_key=True, index=True)
+    tag: Mapped[str] = mapped_column(Text, primary_key=True, index=True)
 
 
 class Revision(Base):

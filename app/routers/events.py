@@ -8,9 +8,10 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from pydantic import AwareDatetime
 
 from app.auth import Principal, Scope
-from app.deps import ReadSession, Reader, WriteSession, Writer, require, require_json_body
+from app.deps import Reader, ReadSession, Writer, WriteSession, require, require_json_body
 from app.errors import PROBLEM_MEDIA_TYPE
 from app.models import Event
+from app.routers.filters import EventFiltersDep
 from app.schemas.event import (
     BatchCreated,
     EventBatch,
@@ -24,7 +25,6 @@ from app.schemas.problem import Problem
 from app.schemas.vocabulary import Status
 from app.services import event_query, events, idempotency
 from app.services.event_query import Sort
-from app.routers.filters import EventFiltersDep
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
@@ -33,11 +33,21 @@ _PROBLEMS: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}
     for code in (400, 401, 403, 404, 409, 412, 413, 415, 422)
 }
-IdempotencyKey = Annotated[str | None, Header(
-    alias="Idempotency-Key", max_length=200,
-    description="Replays the first response for the same body; another body gives 422.")]
-IfMatch = Annotated[str | None, Header(
-    alias="If-Match", description="The ETag last read; a stale one gives 412 and changes nothing.")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Replays the first response for the same body; another body gives 422.",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description="The ETag last read; a stale one gives 412 and changes nothing.",
+    ),
+]
 
 
 def etag(event_id: str, version: int) -> str:
@@ -56,8 +66,9 @@ def _if_match_version(header: str | None, event_id: str) -> int | None:
     return -1
 
 
-def _json(body: bytes | str, status_code: int = 200, headers: dict[str, str] | None = None
-          ) -> Response:
+def _json(
+    body: bytes | str, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
     return Response(body, status_code=status_code, media_type=JSON, headers=headers)
 
 
@@ -69,7 +80,10 @@ def _document_response(doc: dict[str, Any], status_code: int = 200) -> Response:
 
 
 def _idempotent(
-    session: WriteSession, principal: Principal, key: str | None, payload: Any,
+    session: WriteSession,
+    principal: Principal,
+    key: str | None,
+    payload: Any,
     handler: Callable[[], Response],
 ) -> Response:
     """Run ``handler`` once per (API key, Idempotency-Key); replay its response after."""
@@ -77,14 +91,21 @@ def _idempotent(
         return handler()
     assert principal.name is not None
     body_hash = idempotency.request_hash(payload)
-    stored = idempotency.replay(session, key_name=principal.name, idempotency_key=key,
-                                body_hash=body_hash)
+    stored = idempotency.replay(
+        session, key_name=principal.name, idempotency_key=key, body_hash=body_hash
+    )
     if stored is None:
         response = handler()
-        stored = idempotency.StoredResponse(response.status_code, bytes(response.body).decode(),
-                                            response.headers.get("location"))
-        idempotency.store(session, key_name=principal.name, idempotency_key=key,
-                          body_hash=body_hash, response=stored)
+        stored = idempotency.StoredResponse(
+            response.status_code, bytes(response.body).decode(), response.headers.get("location")
+        )
+        idempotency.store(
+            session,
+            key_name=principal.name,
+            idempotency_key=key,
+            body_hash=body_hash,
+            response=stored,
+        )
         return response
     headers = {"Idempotent-Replayed": "true"}
     if stored.location:
@@ -92,14 +113,22 @@ def _idempotent(
     return _json(stored.body, stored.status_code, headers)
 
 
-@router.post("", status_code=201, response_model=EventRead, responses=_PROBLEMS,
-             dependencies=[Depends(require_json_body)],
-             summary="Create an event")
+@router.post(
+    "",
+    status_code=201,
+    response_model=EventRead,
+    responses=_PROBLEMS,
+    dependencies=[Depends(require_json_body)],
+    summary="Create an event",
+)
 def create_event(
-    event: EventCreate, session: WriteSession, principal: Writer,
+    event: EventCreate,
+    session: WriteSession,
+    principal: Writer,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Create one event. A repeated `external_id` gives 409 naming the existing event."""
+
     def handler() -> Response:
         [doc] = events.create(session, events=[event], principal=principal)
         return _document_response(doc, 201)
@@ -107,13 +136,22 @@ def create_event(
     return _idempotent(session, principal, idempotency_key, event.model_dump(mode="json"), handler)
 
 
-@router.post("/batch", status_code=201, response_model=BatchCreated, responses=_PROBLEMS,
-             dependencies=[Depends(require_json_body)], summary="Create up to 1000 events")
+@router.post(
+    "/batch",
+    status_code=201,
+    response_model=BatchCreated,
+    responses=_PROBLEMS,
+    dependencies=[Depends(require_json_body)],
+    summary="Create up to 1000 events",
+)
 def create_batch(
-    batch: EventBatch, session: WriteSession, principal: Writer,
+    batch: EventBatch,
+    session: WriteSession,
+    principal: Writer,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """All or nothing: one bad item rejects the batch, and the error names its index."""
+
     def handler() -> Response:
         docs = events.create(session, events=batch.events, principal=principal)
         return _json(orjson.dumps({"items": docs}), 201)
@@ -122,10 +160,15 @@ def create_batch(
 
 
 def _tombstone(row: Any) -> bytes:
-    return orjson.dumps({
-        "id": row.id, "external_id": row.external_id, "status": Status.RETRACTED.value,
-        "version": row.version, "updated_at": events.rfc3339(row.updated_at),
-    })
+    return orjson.dumps(
+        {
+            "id": row.id,
+            "external_id": row.external_id,
+            "status": Status.RETRACTED.value,
+            "version": row.version,
+            "updated_at": events.rfc3339(row.updated_at),
+        }
+    )
 
 
 @router.get("", response_model=EventList, responses=_PROBLEMS, summary="Query events")
@@ -134,8 +177,9 @@ def list_events(
     session: ReadSession,
     principal: Reader,
     filters: EventFiltersDep,
-    sort: Annotated[Sort | None, Query(
-        description="Default `-occurred_on`; `updated_at` with `updated_since`.")] = None,
+    sort: Annotated[
+        Sort | None, Query(description="Default `-occurred_on`; `updated_at` with `updated_since`.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
 ) -> Response:
@@ -146,11 +190,16 @@ def list_events(
     filters.statuses = filters.statuses or event_query.default_statuses(sync=sync)
     sort = sort or (Sort.UPDATED_ASC if sync else Sort.OCCURRED_DESC)
     page = event_query.list_events(
-        session, filters=filters, sort=sort, limit=limit, cursor=cursor,
-        columns=(Event.document, Event.status, Event.external_id, Event.version,
-                 Event.updated_at))
+        session,
+        filters=filters,
+        sort=sort,
+        limit=limit,
+        cursor=cursor,
+        columns=(Event.document, Event.status, Event.external_id, Event.version, Event.updated_at),
+    )
     items = [
-        _tombstone(row) if row.status == Status.RETRACTED and not principal.sees_unpublished
+        _tombstone(row)
+        if row.status == Status.RETRACTED and not principal.sees_unpublished
         else row.document.encode()
         for row in page.rows
     ]
@@ -158,19 +207,30 @@ def list_events(
     if page.next_cursor:
         next_url = request.url.include_query_params(cursor=page.next_cursor)
         headers["Link"] = f'<{next_url}>; rel="next"'
-    body = b'{"items":[' + b",".join(items) + b'],"next_cursor":' + orjson.dumps(
-        page.next_cursor) + b"}"
+    body = (
+        b'{"items":['
+        + b",".join(items)
+        + b'],"next_cursor":'
+        + orjson.dumps(page.next_cursor)
+        + b"}"
+    )
     return _json(body, headers=headers)
 
 
-@router.get("/{event_id}", response_model=EventRead, responses={**_PROBLEMS, 304: {}},
-            summary="Get one event")
+@router.get(
+    "/{event_id}",
+    response_model=EventRead,
+    responses={**_PROBLEMS, 304: {}},
+    summary="Get one event",
+)
 def get_event(
     event_id: str,
     session: ReadSession,
     principal: Reader,
-    as_of: Annotated[AwareDatetime | None, Query(
-        description="Return the event as it stood at this time (RFC 3339).")] = None,
+    as_of: Annotated[
+        AwareDatetime | None,
+        Query(description="Return the event as it stood at this time (RFC 3339)."),
+    ] = None,
     if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
 ) -> Response:
     if as_of is not None:
@@ -183,44 +243,78 @@ def get_event(
     return _json(row.document, headers={"ETag": tag})
 
 
-@router.patch("/{event_id}", response_model=EventRead, responses=_PROBLEMS,
-              dependencies=[Depends(require_json_body)], summary="Change an event")
+@router.patch(
+    "/{event_id}",
+    response_model=EventRead,
+    responses=_PROBLEMS,
+    dependencies=[Depends(require_json_body)],
+    summary="Change an event",
+)
 def patch_event(
     event_id: str,
-    patch: Annotated[dict[str, Any], Body(
-        description="JSON merge patch (RFC 7396): fields to change; null removes a field; "
-        "lists are replaced whole.", examples=[{"casualties": [
-            {"kind": "killed", "count": 25, "claimed_by": "Regional governor"}]}])],
+    patch: Annotated[
+        dict[str, Any],
+        Body(
+            description="JSON merge patch (RFC 7396): fields to change; null removes a field; "
+            "lists are replaced whole.",
+            examples=[
+                {"casualties": [{"kind": "killed", "count": 25, "claimed_by": "Regional governor"}]}
+            ],
+        ),
+    ],
     session: WriteSession,
     principal: Writer,
     if_match: IfMatch = None,
 ) -> Response:
     """Apply a merge patch. Bumps `version` and keeps a revision when anything changed."""
-    doc, _ = events.update_event(session, event_id=event_id, patch=patch, principal=principal,
-                                 if_match=_if_match_version(if_match, event_id))
+    doc, _ = events.update_event(
+        session,
+        event_id=event_id,
+        patch=patch,
+        principal=principal,
+        if_match=_if_match_version(if_match, event_id),
+    )
     return _document_response(doc)
 
 
 @router.delete("/{event_id}", status_code=204, responses=_PROBLEMS, summary="Retract an event")
 def retract_event(
-    event_id: str, session: WriteSession, principal: Writer, if_match: IfMatch = None,
+    event_id: str,
+    session: WriteSession,
+    principal: Writer,
+    if_match: IfMatch = None,
 ) -> Response:
     """Soft delete: the event's status becomes `retracted`; the record and history stay."""
     doc, _ = events.update_event(
-        session, event_id=event_id, patch={"status": Status.RETRACTED.value},
-        principal=principal, if_match=_if_match_version(if_match, event_id), action="retracted")
+        session,
+        event_id=event_id,
+        patch={"status": Status.RETRACTED.value},
+        principal=principal,
+        if_match=_if_match_version(if_match, event_id),
+        action="retracted",
+    )
     return Response(status_code=204, headers={"ETag": etag(doc["id"], doc["version"])})
 
 
-@router.get("/{event_id}/history", response_model=History, responses=_PROBLEMS,
-            summary="Revisions of an event")
+@router.get(
+    "/{event_id}/history",
+    response_model=History,
+    responses=_PROBLEMS,
+    summary="Revisions of an event",
+)
 def event_history(event_id: str, session: ReadSession, principal: Reader) -> History:
     """Every write to the event, oldest first: version, time, key name, changed fields."""
     revisions = events.history(session, event_id=event_id, principal=principal)
-    return History(items=[
-        RevisionRead(
-            version=r.version, action=r.action, changed_at=r.changed_at, key_name=r.key_name,
-            changed_fields=list(r.changes), changes=r.changes,
-        )
-        for r in revisions
-    ])
+    return History(
+        items=[
+            RevisionRead(
+                version=r.version,
+                action=r.action,
+                changed_at=r.changed_at,
+                key_name=r.key_name,
+                changed_fields=list(r.changes),
+                changes=r.changes,
+            )
+            for r in revisions
+        ]
+    )

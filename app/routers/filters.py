@@ -30,28 +30,51 @@ def _checked(param: str, values: list[str], allowed: set[str] | frozenset[str]) 
 
 
 def event_filters(
-    date_from: Annotated[date | None, Query(description="Inclusive lower bound on occurred_on.")] = None,
-    date_to: Annotated[date | None, Query(description="Inclusive upper bound on occurred_on.")] = None,
-    updated_since: Annotated[AwareDatetime | None, Query(
-        description="Only events changed after this time (RFC 3339), retractions included as "
-        "tombstones; the default sort becomes `updated_at`.")] = None,
-    country: Annotated[str | None, Query(
-        description=f"ISO 3166-1 alpha-2 code or English name. {_LIST}")] = None,
-    admin1: Annotated[str | None, Query(
-        description=f"First-level region, e.g. `Kharkiv Oblast`; case-insensitive. {_LIST}")] = None,
-    place: Annotated[str | None, Query(
-        description=f"Place name, case-insensitive. {_LIST}")] = None,
+    date_from: Annotated[
+        date | None, Query(description="Inclusive lower bound on occurred_on.")
+    ] = None,
+    date_to: Annotated[
+        date | None, Query(description="Inclusive upper bound on occurred_on.")
+    ] = None,
+    updated_since: Annotated[
+        AwareDatetime | None,
+        Query(
+            description="Only events changed after this time (RFC 3339), retractions included as "
+            "tombstones; the default sort becomes `updated_at`."
+        ),
+    ] = None,
+    country: Annotated[
+        str | None, Query(description=f"ISO 3166-1 alpha-2 code or English name. {_LIST}")
+    ] = None,
+    admin1: Annotated[
+        str | None,
+        Query(description=f"First-level region, e.g. `Kharkiv Oblast`; case-insensitive. {_LIST}"),
+    ] = None,
+    place: Annotated[
+        str | None, Query(description=f"Place name, case-insensitive. {_LIST}")
+    ] = None,
     event_type: Annotated[str | None, Query(description=f"ACLED event type. {_LIST}")] = None,
-    sub_event_type: Annotated[str | None, Query(description=f"ACLED sub-event type. {_LIST}")] = None,
-    actor: Annotated[str | None, Query(description=f"Actor name, case-insensitive. {_LIST}")] = None,
-    source: Annotated[str | None, Query(description=f"Source name, case-insensitive. {_LIST}")] = None,
+    sub_event_type: Annotated[
+        str | None, Query(description=f"ACLED sub-event type. {_LIST}")
+    ] = None,
+    actor: Annotated[
+        str | None, Query(description=f"Actor name, case-insensitive. {_LIST}")
+    ] = None,
+    source: Annotated[
+        str | None, Query(description=f"Source name, case-insensitive. {_LIST}")
+    ] = None,
     tag: Annotated[str | None, Query(description=f"Tag, case-insensitive. {_LIST}")] = None,
-    status: Annotated[str | None, Query(
-        description=f"published (default), draft, retracted; the last two need a write key. {_LIST}"
-    )] = None,
+    status: Annotated[
+        str | None,
+        Query(
+            description="published (default), draft, retracted; the last two need a write "
+            f"key. {_LIST}"
+        ),
+    ] = None,
     min_fatalities: Annotated[int | None, Query(ge=0, description="On fatalities.best.")] = None,
-    q: Annotated[str | None, Query(max_length=200,
-                                   description="Words in the title or description.")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Words in the title or description.")
+    ] = None,
 ) -> EventFilters:
     if date_from and date_to and date_from > date_to:
         raise _invalid("date_to", "date_to is before date_from")

@@ -22,6 +22,7 @@ def readyz(request: Request) -> dict[str, str]:
         with request.app.state.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except SQLAlchemyError:
-        raise ServiceUnavailable("The database is not reachable.",
-                                 headers={"Retry-After": "5"}) from None
+        raise ServiceUnavailable(
+            "The database is not reachable.", headers={"Retry-After": "5"}
+        ) from None
     return {"status": "ready"}

@@ -36,8 +36,11 @@ class _Input(BaseModel):
 class Location(_Input):
     name: Name
     admin1: Name | None = None
-    country: str | None = Field(default=None, description="ISO 3166-1 alpha-2; an English name "
-                                "or alpha-3 code is accepted and normalised on write.")
+    country: str | None = Field(
+        default=None,
+        description="ISO 3166-1 alpha-2; an English name "
+        "or alpha-3 code is accepted and normalised on write.",
+    )
     latitude: float | None = Field(default=None, ge=-90, le=90, allow_inf_nan=False)
     longitude: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
     precision: LocationPrecision | None = None
@@ -59,8 +62,10 @@ class ActorRef(_Input):
     name: Name
     role: ActorRole
     attribution: Attribution | None = Field(
-        default=None, description="How responsibility is known: claimed by the actor, alleged "
-        "by another party, denied by the actor, or confirmed by an independent party.")
+        default=None,
+        description="How responsibility is known: claimed by the actor, alleged "
+        "by another party, denied by the actor, or confirmed by an independent party.",
+    )
     attributed_by: Name | None = Field(default=None, description="Who made that attribution.")
 
 
@@ -110,13 +115,17 @@ class EventCreate(_Input):
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_EVENT_INPUT]})
 
     external_id: str | None = Field(
-        default=None, min_length=1, max_length=200,
-        description="The client's own id; unique. A second POST with it gives 409.")
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="The client's own id; unique. A second POST with it gives 409.",
+    )
     title: str = Field(min_length=1, max_length=300)
     description: str | None = Field(default=None, max_length=20_000)
     event_type: EventType
     sub_event_type: str | None = Field(
-        default=None, description="ACLED sub-event type; must belong to `event_type`.")
+        default=None, description="ACLED sub-event type; must belong to `event_type`."
+    )
     occurred_on: date = Field(description="Local date of the event; not after today.")
     occurred_at: AwareDatetime | None = None
     date_precision: DatePrecision = DatePrecision.DAY
@@ -127,7 +136,8 @@ class EventCreate(_Input):
     damage: list[Damage] = Field(default_factory=list, max_length=len(Damage))
     sources: list[SourceRef] = Field(default_factory=list, max_length=50)
     tags: list[Annotated[str, Field(min_length=1, max_length=50)]] = Field(
-        default_factory=list, max_length=50)
+        default_factory=list, max_length=50
+    )
     status: Status = Status.PUBLISHED
 
     @field_validator("sub_event_type")
@@ -138,8 +148,10 @@ class EventCreate(_Input):
             return value
         allowed = ACLED_TAXONOMY[event_type]
         if value not in allowed:
-            raise ValueError(f"{value!r} is not a sub-event type of {event_type!r}; "
-                             f"expected one of: {', '.join(allowed)}")
+            raise ValueError(
+                f"{value!r} is not a sub-event type of {event_type!r}; "
+                f"expected one of: {', '.join(allowed)}"
+            )
         return value
 
     @field_validator("occurred_on")
@@ -210,7 +222,9 @@ class EventRead(BaseModel):
 
 class EventList(BaseModel):
     items: list[EventRead]
-    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null at the end.")
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
 
 
 class EventBatch(_Input):
@@ -237,4 +251,3 @@ class RevisionRead(BaseModel):
 
 class History(BaseModel):
     items: list[RevisionRead]
-

@@ -4,7 +4,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class FieldError(BaseModel):
-    loc: list[str | int] = Field(description="Path to the bad field, e.g. [\"body\", \"title\"].")
+    loc: list[str | int] = Field(description='Path to the bad field, e.g. ["body", "title"].')
     msg: str
 
 

@@ -180,4 +180,6 @@ def normalise_country(value: str) -> str:
     try:
         return str(pycountry.countries.lookup(text).alpha_2)
     except LookupError:
-        raise ValueError(f"unknown country {value!r}: give an ISO 3166-1 code or English name")
+        raise ValueError(
+            f"unknown country {value!r}: give an ISO 3166-1 code or English name"
+        ) from None

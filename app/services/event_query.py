@@ -89,8 +89,7 @@ def filter_clauses(filters: EventFilters) -> list[ColumnElement[bool]]:
     if f.actors:
         clauses.append(exists().where(Actor.event_id == Event.id, Actor.name_key.in_(f.actors)))
     if f.sources:
-        clauses.append(exists().where(Source.event_id == Event.id,
-                                      Source.name_key.in_(f.sources)))
+        clauses.append(exists().where(Source.event_id == Event.id, Source.name_key.in_(f.sources)))
     if f.tags:
         clauses.append(exists().where(EventTag.event_id == Event.id, EventTag.tag.in_(f.tags)))
     if f.statuses:
@@ -99,8 +98,12 @@ def filter_clauses(filters: EventFilters) -> list[ColumnElement[bool]]:
         clauses.append(Event.fatalities_best >= f.min_fatalities)
     if f.q:
         pattern = _like_pattern(f.q)
-        clauses.append(or_(Event.title.ilike(pattern, escape="\\"),
-                           Event.description.ilike(pattern, escape="\\")))
+        clauses.append(
+            or_(
+                Event.title.ilike(pattern, escape="\\"),
+                Event.description.ilike(pattern, escape="\\"),
+            )
+        )
     return clauses
 
 
@@ -114,8 +117,10 @@ def encode_cursor(sort: Sort, value: Any, event_id: str) -> str:
 
 
 def decode_cursor(cursor: str, sort: Sort) -> tuple[Any, str]:
-    bad = BadRequest("The cursor is not valid for this query; start again without it.",
-                     errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}])
+    bad = BadRequest(
+        "The cursor is not valid for this query; start again without it.",
+        errors=[{"loc": ["query", "cursor"], "msg": "invalid cursor"}],
+    )
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, value, event_id = orjson.loads(raw)
@@ -127,13 +132,19 @@ def decode_cursor(cursor: str, sort: Sort) -> tuple[Any, str]:
 
 
 def list_events(
-    session: Session, *, filters: EventFilters, sort: Sort, limit: int, cursor: str | None,
+    session: Session,
+    *,
+    filters: EventFilters,
+    sort: Sort,
+    limit: int,
+    cursor: str | None,
     columns: tuple[Any, ...] = (Event.document,),
 ) -> Page:
     """One page of matching events, ``columns`` selected, in ``sort`` order."""
     key, descending, _ = _SORTS[sort]
     query: Select[Any] = select(key.label("sort_key"), Event.id, *columns).where(
-        and_(*filter_clauses(filters)))
+        and_(*filter_clauses(filters))
+    )
     if cursor:
         value, after_id = decode_cursor(cursor, sort)
         position = tuple_(key, Event.id)

@@ -16,7 +16,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth import Principal, Scope
-from app.errors import Conflict, Forbidden, NotFound, PreconditionFailed, ValidationFailed, field_errors
+from app.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PreconditionFailed,
+    ValidationFailed,
+    field_errors,
+)
 from app.models import Actor, Casualty, Event, EventTag, Munition, Revision, Source
 from app.schemas.event import EventCreate
 from app.schemas.vocabulary import Status
@@ -41,7 +48,11 @@ def rfc3339(moment: datetime) -> str:
 
 
 def _document(
-    data: dict[str, Any], *, event_id: str, version: int, created_at: datetime,
+    data: dict[str, Any],
+    *,
+    event_id: str,
+    version: int,
+    created_at: datetime,
     updated_at: datetime,
 ) -> dict[str, Any]:
     return {
@@ -55,8 +66,9 @@ def _document(
     }
 
 
-def _event_row(doc: dict[str, Any], event: EventCreate, created_at: datetime,
-               updated_at: datetime) -> dict[str, Any]:
+def _event_row(
+    doc: dict[str, Any], event: EventCreate, created_at: datetime, updated_at: datetime
+) -> dict[str, Any]:
     loc = event.location
     return {
         "id": doc["id"],
@@ -94,27 +106,55 @@ def _event_row(doc: dict[str, Any], event: EventCreate, created_at: datetime,
 def _child_rows(event_id: str, event: EventCreate) -> dict[type, list[dict[str, Any]]]:
     return {
         Actor: [
-            {"event_id": event_id, "position": i, "name": a.name, "name_key": fold(a.name),
-             "role": a.role.value, "attribution": a.attribution, "attributed_by": a.attributed_by}
+            {
+                "event_id": event_id,
+                "position": i,
+                "name": a.name,
+                "name_key": fold(a.name),
+                "role": a.role.value,
+                "attribution": a.attribution,
+                "attributed_by": a.attributed_by,
+            }
             for i, a in enumerate(event.actors)
         ],
         Casualty: [
-            {"event_id": event_id, "position": i, "kind": c.kind.value, "group": c.group.value,
-             "count": c.count, "qualifier": c.qualifier.value, "claimed_by": c.claimed_by}
+            {
+                "event_id": event_id,
+                "position": i,
+                "kind": c.kind.value,
+                "group": c.group.value,
+                "count": c.count,
+                "qualifier": c.qualifier.value,
+                "claimed_by": c.claimed_by,
+            }
             for i, c in enumerate(event.casualties)
         ],
         Munition: [
-            {"event_id": event_id, "position": i, "type": m.type, "launched": m.launched,
-             "intercepted": m.intercepted, "claimed_by": m.claimed_by}
+            {
+                "event_id": event_id,
+                "position": i,
+                "type": m.type,
+                "launched": m.launched,
+                "intercepted": m.intercepted,
+                "claimed_by": m.claimed_by,
+            }
             for i, m in enumerate(event.munitions)
         ],
         Source: [
-            {"event_id": event_id, "position": i, "name": s.name, "name_key": fold(s.name),
-             "kind": s.kind, "url": s.url, "published_on": s.published_on}
+            {
+                "event_id": event_id,
+                "position": i,
+                "name": s.name,
+                "name_key": fold(s.name),
+                "kind": s.kind,
+                "url": s.url,
+                "published_on": s.published_on,
+            }
             for i, s in enumerate(event.sources)
         ],
-        EventTag: [{"event_id": event_id, "tag": tag} for tag in dict.fromkeys(
-            fold(t) for t in event.tags)],
+        EventTag: [
+            {"event_id": event_id, "tag": tag} for tag in dict.fromkeys(fold(t) for t in event.tags)
+        ],
     }
 
 
@@ -124,11 +164,22 @@ def _insert_children(session: Session, rows: dict[type, list[dict[str, Any]]]) -
             session.execute(insert(model), values)
 
 
-def _revision(doc: dict[str, Any], *, action: str, when: datetime, principal: Principal,
-              changes: dict[str, Any]) -> dict[str, Any]:
+def _revision(
+    doc: dict[str, Any],
+    *,
+    action: str,
+    when: datetime,
+    principal: Principal,
+    changes: dict[str, Any],
+) -> dict[str, Any]:
     return {
-        "event_id": doc["id"], "version": doc["version"], "action": action, "changed_at": when,
-        "key_name": principal.name, "changes": changes, "document": orjson.dumps(doc).decode(),
+        "event_id": doc["id"],
+        "version": doc["version"],
+        "action": action,
+        "changed_at": when,
+        "key_name": principal.name,
+        "changes": changes,
+        "document": orjson.dumps(doc).decode(),
     }
 
 
@@ -153,29 +204,40 @@ def create(
         if event.external_id in seen:
             raise Conflict(
                 f"events {seen[event.external_id]} and {index} share external_id "
-                f"{event.external_id!r}", index=index)
+                f"{event.external_id!r}",
+                index=index,
+            )
         seen[event.external_id] = index
     taken = _existing_external_ids(session, external_ids)
     if taken:
         ext, existing_id = next(iter(taken.items()))
         index = seen[ext]
         where = f"item {index}: " if len(events) > 1 else ""
-        raise Conflict(f"{where}external_id {ext!r} already belongs to event {existing_id}",
-                       existing_id=existing_id, index=index)
+        raise Conflict(
+            f"{where}external_id {ext!r} already belongs to event {existing_id}",
+            existing_id=existing_id,
+            index=index,
+        )
 
     now = datetime.now(UTC)
     docs, event_rows, revisions = [], [], []
     children: dict[type, list[dict[str, Any]]] = {model: [] for model in _CHILD_TABLES}
     for event in events:
         event_id = new_event_id()
-        doc = _document(event.model_dump(mode="json"), event_id=event_id, version=1,
-                        created_at=now, updated_at=now)
+        doc = _document(
+            event.model_dump(mode="json"),
+            event_id=event_id,
+            version=1,
+            created_at=now,
+            updated_at=now,
+        )
         docs.append(doc)
         event_rows.append(_event_row(doc, event, now, now))
         for model, rows in _child_rows(event_id, event).items():
             children[model].extend(rows)
-        revisions.append(_revision(doc, action="created", when=now, principal=principal,
-                                   changes={}))
+        revisions.append(
+            _revision(doc, action="created", when=now, principal=principal, changes={})
+        )
     try:
         session.execute(insert(Event), event_rows)
     except IntegrityError:
@@ -227,8 +289,13 @@ def merge_patch(target: Any, patch: Any) -> Any:
 
 
 def update_event(
-    session: Session, *, event_id: str, patch: dict[str, Any], principal: Principal,
-    if_match: int | None, action: str = "updated",
+    session: Session,
+    *,
+    event_id: str,
+    patch: dict[str, Any],
+    principal: Principal,
+    if_match: int | None,
+    action: str = "updated",
 ) -> tuple[dict[str, Any], bool]:
     """Apply a merge patch; returns the document and whether anything changed.
 
@@ -238,50 +305,67 @@ def update_event(
     row = get(session, event_id=event_id, principal=principal)
     if if_match is not None and if_match != row.version:
         raise PreconditionFailed(
-            f"The event is at version {row.version}, not {if_match}.", current_version=row.version)
+            f"The event is at version {row.version}, not {if_match}.", current_version=row.version
+        )
     current_doc = orjson.loads(row.document)
     current = {field: current_doc[field] for field in WRITABLE_FIELDS}
     try:
         event = EventCreate.model_validate(merge_patch(current, patch))
     except ValidationError as exc:
         errors = [{**e, "loc": ["body", *e["loc"]]} for e in field_errors(exc.errors())]
-        raise ValidationFailed(f"{'.'.join(map(str, errors[0]['loc']))}: {errors[0]['msg']}",
-                               errors=errors) from None
+        raise ValidationFailed(
+            f"{'.'.join(map(str, errors[0]['loc']))}: {errors[0]['msg']}", errors=errors
+        ) from None
     new = event.model_dump(mode="json")
-    changes = {f: {"before": current[f], "after": new[f]} for f in WRITABLE_FIELDS
-               if current[f] != new[f]}
+    changes = {
+        f: {"before": current[f], "after": new[f]} for f in WRITABLE_FIELDS if current[f] != new[f]
+    }
     if not changes:
         return current_doc, False
-    if (current["status"] == Status.RETRACTED and "status" in changes
-            and not principal.has(Scope.ADMIN)):
+    if (
+        current["status"] == Status.RETRACTED
+        and "status" in changes
+        and not principal.has(Scope.ADMIN)
+    ):
         raise Forbidden("Only an admin key can restore a retracted event.")
     if "external_id" in changes and event.external_id is not None:
         taken = _existing_external_ids(session, [event.external_id])
         if taken:
-            raise Conflict(f"external_id {event.external_id!r} already belongs to event "
-                           f"{taken[event.external_id]}", existing_id=taken[event.external_id])
+            raise Conflict(
+                f"external_id {event.external_id!r} already belongs to event "
+                f"{taken[event.external_id]}",
+                existing_id=taken[event.external_id],
+            )
 
     now = datetime.now(UTC)
-    doc = _document(new, event_id=event_id, version=row.version + 1,
-                    created_at=row.created_at, updated_at=now)
+    doc = _document(
+        new, event_id=event_id, version=row.version + 1, created_at=row.created_at, updated_at=now
+    )
     values = _event_row(doc, event, row.created_at, now)
     del values["id"], values["created_at"]
-    result = session.execute(
-        update(Event).where(Event.id == event_id, Event.version == row.version).values(**values)
+    updated = session.scalar(
+        update(Event)
+        .where(Event.id == event_id, Event.version == row.version)
+        .values(**values)
+        .returning(Event.id)
     )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if updated is None:
         raise PreconditionFailed("The event was changed by another request; fetch it again.")
     for model in _CHILD_TABLES:
-        session.execute(delete(model).where(model.event_id == event_id))  # type: ignore[attr-defined]
+        session.execute(delete(model).where(model.event_id == event_id))
     _insert_children(session, _child_rows(event_id, event))
-    session.execute(insert(Revision), [_revision(doc, action=action, when=now,
-                                                 principal=principal, changes=changes)])
+    session.execute(
+        insert(Revision),
+        [_revision(doc, action=action, when=now, principal=principal, changes=changes)],
+    )
     return doc, True
 
 
 def history(session: Session, *, event_id: str, principal: Principal) -> list[Revision]:
     """Revisions of the event, oldest first."""
     get(session, event_id=event_id, principal=principal)
-    return list(session.scalars(
-        select(Revision).where(Revision.event_id == event_id).order_by(Revision.version)
-    ))
+    return list(
+        session.scalars(
+            select(Revision).where(Revision.event_id == event_id).order_by(Revision.version)
+        )
+    )

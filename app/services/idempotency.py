@@ -30,32 +30,50 @@ def _lock(session: Session, key_name: str, idempotency_key: str) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
     digest = hashlib.sha256(f"{key_name}\0{idempotency_key}".encode()).digest()
-    session.execute(text("SELECT pg_advisory_xact_lock(:k)"),
-                    {"k": int.from_bytes(digest[:8], "big", signed=True)})
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(:k)"),
+        {"k": int.from_bytes(digest[:8], "big", signed=True)},
+    )
 
 
-def replay(session: Session, *, key_name: str, idempotency_key: str,
-           body_hash: str) -> StoredResponse | None:
+def replay(
+    session: Session, *, key_name: str, idempotency_key: str, body_hash: str
+) -> StoredResponse | None:
     """The stored response for this key, or None if it is new; 422 if the body differs."""
     _lock(session, key_name, idempotency_key)
-    record = session.scalar(select(IdempotencyRecord).where(
-        IdempotencyRecord.key_name == key_name,
-        IdempotencyRecord.idempotency_key == idempotency_key,
-    ))
+    record = session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.key_name == key_name,
+            IdempotencyRecord.idempotency_key == idempotency_key,
+        )
+    )
     if record is None:
         return None
     if record.request_hash != body_hash:
         raise ValidationFailed(
             "This Idempotency-Key was already used with a different body.",
-            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "reused with another body"}])
+            errors=[{"loc": ["header", "Idempotency-Key"], "msg": "reused with another body"}],
+        )
     return StoredResponse(record.status_code, record.response_body, record.location)
 
 
-def store(session: Session, *, key_name: str, idempotency_key: str, body_hash: str,
-          response: StoredResponse) -> None:
-    session.add(IdempotencyRecord(
-        key_name=key_name, idempotency_key=idempotency_key, request_hash=body_hash,
-        status_code=response.status_code, response_body=response.body,
-        location=response.location, created_at=datetime.now(UTC),
-    ))
+def store(
+    session: Session,
+    *,
+    key_name: str,
+    idempotency_key: str,
+    body_hash: str,
+    response: StoredResponse,
+) -> None:
+    session.add(
+        IdempotencyRecord(
+            key_name=key_name,
+            idempotency_key=idempotency_key,
+            request_hash=body_hash,
+            status_code=response.status_code,
+            response_body=response.body,
+            location=response.location,
+            created_at=datetime.now(UTC),
+        )
+    )
     session.flush()

@@ -6,9 +6,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from app.auth import Principal, Scope, expand_scopes, generate_key, hash_key
-from app.errors import Conflict, NotFound, Unauthorized
+from app.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 from app.models import ApiKey
 
+MAX_NAME_LENGTH = 100
 # Recording every use would turn each read into a write; once a minute is enough.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
@@ -17,6 +18,8 @@ def create(
     session: Session, *, name: str, scopes: set[Scope], expires_at: datetime | None = None
 ) -> tuple[ApiKey, str]:
     """Store a new key's hash; returns the record and the key, which is shown only once."""
+    if not 1 <= len(name) <= MAX_NAME_LENGTH:
+        raise ValidationFailed(f"a key name has 1 to {MAX_NAME_LENGTH} characters")
     if session.scalar(select(ApiKey.id).where(ApiKey.name == name)) is not None:
         raise Conflict(f"a key named {name!r} already exists")
     secret = generate_key()

@@ -1,0 +1,22 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    SITREP_DATABASE_URL=sqlite:////data/sitrep.db
+
+WORKDIR /srv/sitrep
+COPY pyproject.toml README.md alembic.ini ./
+COPY app ./app
+COPY migrations ./migrations
+# Editable install: the migrations are found beside the app package.
+RUN pip install -e . \
+    && useradd --system --uid 10001 --home-dir /srv/sitrep sitrep \
+    && mkdir /data && chown sitrep /data
+
+USER sitrep
+VOLUME /data
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"]
+CMD ["sitrep", "serve", "--host", "0.0.0.0", "--port", "8000"]

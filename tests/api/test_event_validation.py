@@ -1,0 +1,99 @@
+"""Bad event bodies get a 422 problem naming the field, and nothing is stored."""
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.factories import event_payload
+
+
+def _location(**changes: Any) -> dict[str, Any]:
+    return {**event_payload()["location"], **changes}
+
+
+BAD_BODIES = [
+    pytest.param({"sub_event_type": "Armed clash"}, ["body", "sub_event_type"], id="sub-type"),
+    pytest.param({"event_type": "Skirmish"}, ["body", "event_type"], id="event-type"),
+    pytest.param({"title": ""}, ["body", "title"], id="empty-title"),
+    pytest.param(
+        {"occurred_on": (date.today() + timedelta(days=3)).isoformat()},
+        ["body", "occurred_on"],
+        id="future-date",
+    ),
+    pytest.param({"occurred_on": "2024-02-30"}, ["body", "occurred_on"], id="impossible-date"),
+    pytest.param(
+        {"location": _location(country="Narnia")},
+        ["body", "location", "country"],
+        id="unknown-country",
+    ),
+    pytest.param(
+        {"location": _location(latitude=91)}, ["body", "location", "latitude"], id="latitude-range"
+    ),
+    pytest.param(
+        {"location": _location(longitude=None)},
+        ["body", "location", "longitude"],
+        id="half-a-coordinate",
+    ),
+    pytest.param(
+        {"casualties": [{"kind": "killed", "count": -1}]},
+        ["body", "casualties", 0, "count"],
+        id="negative-count",
+    ),
+    pytest.param(
+        {"casualties": [{"kind": "wounded", "count": 1}]},
+        ["body", "casualties", 0, "kind"],
+        id="casualty-kind",
+    ),
+    pytest.param(
+        {"munitions": [{"type": "drone", "launched": 40, "intercepted": 41}]},
+        ["body", "munitions", 0, "intercepted"],
+        id="intercepted-over-launched",
+    ),
+    pytest.param(
+        {"actors": [{"name": "X", "role": "perpetrator", "attribution": "rumoured"}]},
+        ["body", "actors", 0, "attribution"],
+        id="attribution",
+    ),
+    pytest.param(
+        {"sources": [{"name": "X", "url": "javascript:alert(1)"}]},
+        ["body", "sources", 0, "url"],
+        id="source-url",
+    ),
+    pytest.param({"damage": ["moon"]}, ["body", "damage", 0], id="damage"),
+    pytest.param({"fatalities": {"best": 3}}, ["body", "fatalities"], id="read-only-field"),
+    pytest.param({"status": "archived"}, ["body", "status"], id="status"),
+]
+
+
+@pytest.mark.parametrize(("changes", "loc"), BAD_BODIES)
+def test_bad_field_is_a_422_naming_it(
+    client: TestClient, writer: dict[str, str], changes: dict[str, Any], loc: list[Any]
+) -> None:
+    response = client.post("/v1/events", json=event_payload(**changes), headers=writer)
+
+    assert response.status_code == 422
+    assert response.headers["content-type"] == "application/problem+json"
+    assert loc in [error["loc"] for error in response.json()["errors"]]
+    assert client.get("/v1/events").json()["items"] == []
+
+
+def test_sub_type_error_lists_the_allowed_sub_types(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    response = client.post(
+        "/v1/events", json=event_payload(sub_event_type="Armed clash"), headers=writer
+    )
+
+    assert "Air/drone strike" in response.json()["errors"][0]["msg"]
+
+
+def test_missing_required_field_is_named(client: TestClient, writer: dict[str, str]) -> None:
+    body = event_payload()
+    del body["occurred_on"]
+
+    response = client.post("/v1/events", json=body, headers=writer)
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [{"loc": ["body", "occurred_on"], "msg": "Field required"}]

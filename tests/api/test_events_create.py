@@ -1,0 +1,238 @@
+"""Creating events: single, batch, idempotency, validation, keys."""
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.factories import event_payload, wire_report_night
+
+
+def _all_events(client: TestClient, headers: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = client.get(
+        "/v1/events", params={"limit": 1000}, headers=headers
+    ).json()["items"]
+    return items
+
+
+def test_create_returns_the_event_with_location_etag_and_derived_figures(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    response = client.post("/v1/events", json=wire_report_night()[0], headers=writer)
+
+    assert response.status_code == 201
+    event = response.json()
+    assert response.headers["location"] == f"/v1/events/{event['id']}"
+    assert response.headers["etag"]
+    assert event["version"] == 1
+    assert event["status"] == "published"
+    assert event["fatalities"] == {"low": 11, "best": 11, "high": 11}
+    assert event["injured"] == {"low": 17, "best": 17, "high": 17}
+    assert event["casualties"][1] == {
+        "kind": "killed",
+        "group": "children",
+        "count": 4,
+        "qualifier": "exact",
+        "claimed_by": "Kharkiv governor",
+    }
+    fetched = client.get(response.headers["location"])
+    assert fetched.status_code == 200
+    assert fetched.json() == event
+    assert fetched.headers["etag"] == response.headers["etag"]
+
+
+def test_two_claims_give_a_range_of_fatalities(client: TestClient, writer: dict[str, str]) -> None:
+    belgorod = wire_report_night()[2]
+
+    event = client.post("/v1/events", json=belgorod, headers=writer).json()
+
+    assert event["fatalities"] == {"low": 24, "best": 24, "high": 25}
+    assert event["injured"] == {"low": None, "best": None, "high": None}
+
+
+def test_more_than_counts_one_above_its_figure(client: TestClient, writer: dict[str, str]) -> None:
+    body = event_payload(
+        casualties=[
+            {"kind": "killed", "count": 100, "qualifier": "more_than"},
+            {"kind": "killed", "group": "children", "count": 35},
+        ]
+    )
+
+    event = client.post("/v1/events", json=body, headers=writer).json()
+
+    assert event["fatalities"] == {"low": 101, "best": 101, "high": 101}
+
+
+def test_country_name_is_normalised_to_its_iso_code(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    kyiv = wire_report_night()[1]
+
+    event = client.post("/v1/events", json=kyiv, headers=writer).json()
+
+    assert event["location"]["country"] == "UA"
+    assert event["munitions"] == [
+        {"type": "drone", "launched": 40, "intercepted": 31, "claimed_by": "Ukrainian Air Force"}
+    ]
+
+
+def test_repeated_external_id_is_a_conflict_naming_the_existing_event(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    first = client.post("/v1/events", json=event_payload(external_id="afp-123"), headers=writer)
+
+    second = client.post(
+        "/v1/events", json=event_payload(external_id="afp-123", title="Other"), headers=writer
+    )
+
+    assert second.status_code == 409
+    assert second.json()["existing_id"] == first.json()["id"]
+    assert first.json()["id"] in second.json()["detail"]
+    assert len(_all_events(client)) == 1
+
+
+def test_batch_creates_every_event(client: TestClient, writer: dict[str, str]) -> None:
+    response = client.post("/v1/events/batch", json={"events": wire_report_night()}, headers=writer)
+
+    assert response.status_code == 201
+    assert [e["external_id"] for e in response.json()["items"]] == [
+        "wire-kharkiv",
+        "wire-kyiv",
+        "wire-belgorod",
+    ]
+    assert len(_all_events(client)) == 3
+
+
+def test_batch_with_one_bad_item_names_its_index_and_stores_nothing(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    events = wire_report_night()
+    events[2]["location"]["latitude"] = 95
+
+    response = client.post("/v1/events/batch", json={"events": events}, headers=writer)
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "events", 2, "location", "latitude"]
+    assert _all_events(client) == []
+
+
+def test_batch_with_a_taken_external_id_stores_nothing(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    client.post("/v1/events", json=event_payload(external_id="wire-kyiv"), headers=writer)
+
+    response = client.post("/v1/events/batch", json={"events": wire_report_night()}, headers=writer)
+
+    assert response.status_code == 409
+    assert response.json()["index"] == 1
+    assert len(_all_events(client)) == 1
+
+
+def test_batch_over_1000_events_is_rejected(client: TestClient, writer: dict[str, str]) -> None:
+    response = client.post(
+        "/v1/events/batch", json={"events": [event_payload()] * 1001}, headers=writer
+    )
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "events"]
+
+
+def test_idempotency_key_replays_the_first_response_and_creates_one_event(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    headers = {**writer, "Idempotency-Key": "report-42"}
+    first = client.post("/v1/events", json=event_payload(), headers=headers)
+
+    replay = client.post("/v1/events", json=event_payload(), headers=headers)
+
+    assert replay.status_code == 201
+    assert replay.json() == first.json()
+    assert replay.headers["location"] == first.headers["location"]
+    assert len(_all_events(client)) == 1
+
+
+def test_idempotency_key_with_another_body_is_rejected(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    headers = {**writer, "Idempotency-Key": "report-42"}
+    client.post("/v1/events", json=event_payload(), headers=headers)
+
+    other = client.post("/v1/events", json=event_payload(title="Another"), headers=headers)
+
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["loc"] == ["header", "Idempotency-Key"]
+    assert len(_all_events(client)) == 1
+
+
+def test_write_without_a_key_is_unauthorized(client: TestClient) -> None:
+    response = client.post("/v1/events", json=event_payload())
+
+    assert response.status_code == 401
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert _all_events(client) == []
+
+
+def test_read_key_cannot_write(client: TestClient, reader: dict[str, str]) -> None:
+    response = client.post("/v1/events", json=event_payload(), headers=reader)
+
+    assert response.status_code == 403
+
+
+def test_unknown_key_is_unauthorized_even_for_reads(client: TestClient) -> None:
+    headers = {"Authorization": "Bearer sitrep_not-a-real-key"}
+
+    assert client.post("/v1/events", json=event_payload(), headers=headers).status_code == 401
+    assert client.get("/v1/events", headers=headers).status_code == 401
+
+
+def test_key_is_accepted_in_the_x_api_key_header(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    secret = writer["Authorization"].removeprefix("Bearer ")
+
+    response = client.post("/v1/events", json=event_payload(), headers={"X-API-Key": secret})
+
+    assert response.status_code == 201
+
+
+def test_expired_key_is_unauthorized(client: TestClient, make_key: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    headers = make_key("old", "write", expires_at=datetime.now(UTC) - timedelta(days=1))
+
+    assert client.post("/v1/events", json=event_payload(), headers=headers).status_code == 401
+
+
+def test_longest_accepted_values_are_stored(client: TestClient, writer: dict[str, str]) -> None:
+    name = "ß" * 200  # folds to 400 characters for lookups
+    body = event_payload(
+        external_id="x" * 200,
+        title="t" * 300,
+        location={"name": name, "admin1": name, "country": "DE"},
+        actors=[
+            {"name": name, "role": "participant", "attribution": "confirmed", "attributed_by": name}
+        ],
+        casualties=[
+            {
+                "kind": "captured",
+                "group": "civilians",
+                "count": 100_000_000,
+                "qualifier": "more_than",
+                "claimed_by": name,
+            }
+        ],
+        munitions=[{"type": "m" * 60, "launched": 1, "claimed_by": name}],
+        sources=[
+            {
+                "name": name,
+                "kind": "international_organisation",
+                "url": "https://example.org/" + "p" * 1970,
+            }
+        ],
+        tags=["ß" * 50],
+    )
+
+    response = client.post("/v1/events", json=body, headers=writer)
+
+    assert response.status_code == 201, response.text
+    assert client.get("/v1/events", params={"place": name.upper()}).json()["items"]
+    assert client.get("/v1/events", params={"tag": "SS" * 50}).json()["items"]

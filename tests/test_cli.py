@@ -1,0 +1,138 @@
+"""The ``sitrep`` command line, run as a user runs it."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from app.cli import main
+from tests.factories import event_payload
+
+SITREP = str(Path(sys.executable).with_name("sitrep"))
+
+
+@pytest.fixture
+def run(database_url: str, client: TestClient) -> Iterator[CliRunner]:
+    """A runner whose commands use the test database (emptied afterwards by ``client``)."""
+    yield CliRunner(env={"SITREP_DATABASE_URL": database_url})
+
+
+def test_keys_create_prints_the_key_last_and_it_works(run: CliRunner, client: TestClient) -> None:
+    result = run.invoke(main, ["keys", "create", "--name", "desk", "--scope", "read,write"])
+
+    assert result.exit_code == 0, result.output
+    key = result.output.strip().splitlines()[-1]
+    response = client.post("/v1/events", json=event_payload(), headers={"X-API-Key": key})
+    assert response.status_code == 201
+    history = client.get(f"/v1/events/{response.json()['id']}/history").json()["items"]
+    assert history[0]["key_name"] == "desk"
+
+
+def test_keys_list_shows_names_never_secrets(run: CliRunner) -> None:
+    key = run.invoke(main, ["keys", "create", "--name", "desk"]).output.strip().splitlines()[-1]
+
+    listing = run.invoke(main, ["keys", "list"])
+
+    assert listing.exit_code == 0
+    assert "desk" in listing.output and "read" in listing.output
+    assert key not in listing.output
+
+
+def test_revoked_key_is_refused(run: CliRunner, client: TestClient) -> None:
+    key = (
+        run.invoke(main, ["keys", "create", "--name", "desk", "--scope", "write"])
+        .output.strip()
+        .splitlines()[-1]
+    )
+
+    result = run.invoke(main, ["keys", "revoke", "desk"])
+
+    assert result.exit_code == 0
+    response = client.post("/v1/events", json=event_payload(), headers={"X-API-Key": key})
+    assert response.status_code == 401
+
+
+def test_unknown_scope_is_a_usage_error_naming_the_option(run: CliRunner) -> None:
+    result = run.invoke(main, ["keys", "create", "--name", "desk", "--scope", "root"])
+
+    assert result.exit_code == 2
+    assert "--scope" in result.output and "root" in result.output
+
+
+def test_duplicate_key_name_fails_clearly(run: CliRunner) -> None:
+    run.invoke(main, ["keys", "create", "--name", "desk"])
+
+    result = run.invoke(main, ["keys", "create", "--name", "desk"])
+
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+
+
+def test_db_upgrade_succeeds_on_a_migrated_database(run: CliRunner) -> None:
+    result = run.invoke(main, ["db", "upgrade"])
+
+    assert result.exit_code == 0
+    assert "up to date" in result.output
+
+
+def test_db_upgrade_refuses_a_database_from_an_unknown_revision(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "future.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)")
+        conn.execute("INSERT INTO alembic_version VALUES ('9999')")
+
+    result = CliRunner(env={"SITREP_DATABASE_URL": f"sqlite:///{path}"}).invoke(
+        main, ["db", "upgrade"]
+    )
+
+    assert result.exit_code == 1
+    assert "9999" in result.output
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_demo_migrates_and_serves_the_demo_events(
+    database_url: str, client: TestClient
+) -> None:
+    port = _free_port()
+    env = {**os.environ, "SITREP_DATABASE_URL": database_url}
+    server = subprocess.Popen(
+        [SITREP, "serve", "--demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+            try:
+                if httpx.get(f"{base}/readyz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "server did not become ready in 30 s"
+            time.sleep(0.2)
+
+        events = httpx.get(f"{base}/v1/events", params={"limit": 100}).json()["items"]
+        assert len(events) == 30
+        assert len({e["location"]["country"] for e in events}) >= 8
+        assert httpx.get(f"{base}/docs").status_code == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
