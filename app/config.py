@@ -6,6 +6,8 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.ratelimit import parse_limit
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SITREP_", env_file=".env", extra="ignore")
@@ -13,12 +15,19 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///./sitrep.db"
     public_read: bool = True
     redis_url: str | None = None
-    rate_limit_anon: str | None = None
-    rate_limit_key: str | None = None
+    rate_limit_anon: str | None = Field(default=None, description="e.g. 120/minute per client IP")
+    rate_limit_key: str | None = Field(default=None, description="e.g. 600/minute per API key")
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated origins allowed by CORS."
     )
+
+    @field_validator("rate_limit_anon", "rate_limit_key")
+    @classmethod
+    def _rate_limit(cls, value: str | None) -> str | None:
+        if value:
+            parse_limit(value)
+        return value or None
 
     @field_validator("cors_origins", mode="before")
     @classmethod

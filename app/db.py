@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -51,9 +51,20 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+# Any constant works; it names the lock that PostgreSQL writers take in turn.
+_WRITE_LOCK_ID = 0x5172E9
+
+
 def begin_write(session: Session) -> None:
-    """Start the session's transaction as a writer (takes SQLite's write lock now)."""
-    session.connection(execution_options={"sqlite_immediate": True})
+    """Start the session's transaction as the one writer at a time.
+
+    SQLite allows one writer anyway; on PostgreSQL an advisory lock does the same. Writers
+    in turn mean ``updated_at`` rises in commit order, so a sync client paging by it never
+    skips a change that commits late; and racing writers queue instead of failing.
+    """
+    connection = session.connection(execution_options={"sqlite_immediate": True})
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _WRITE_LOCK_ID})
 
 
 @contextmanager

@@ -8,8 +8,9 @@ from app.config import Settings, get_settings
 from app.db import create_db_engine, make_session_factory
 from app.deps import reject_unknown_query_params
 from app.errors import install_error_handlers
-from app.middleware import BodySizeLimit
-from app.routers import events, health
+from app.middleware import BodySizeLimit, SecurityHeaders
+from app.ratelimit import RateLimit
+from app.routers import events, health, keys
 
 DESCRIPTION = """
 Conflict-event records — strikes, shelling, drone and missile attacks, battles, attacks on
@@ -38,7 +39,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.session_factory = make_session_factory(app.state.engine)
     install_error_handlers(app)
     app.include_router(events.router)
+    app.include_router(keys.router)
     app.include_router(health.router)
+    # Listed innermost first: security headers wrap everything, CORS wraps the limits.
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RateLimit,
+        anonymous=settings.rate_limit_anon,
+        keyed=settings.rate_limit_key,
+        redis_url=settings.redis_url,
+    )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -47,5 +57,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["*"],
             expose_headers=["*"],
         )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
     return app

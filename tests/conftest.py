@@ -24,7 +24,7 @@ from app.services import keys
 POSTGRES_ENV = "SITREP_TEST_POSTGRES_URL"
 
 
-def _unavailable(reason: str) -> None:
+def unavailable(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"{reason} (CI must run the PostgreSQL tests)")
     pytest.skip(reason)
@@ -34,14 +34,14 @@ def postgres_url() -> str:
     """The test PostgreSQL URL, or skip (fail under CI) with the reason."""
     url = os.environ.get(POSTGRES_ENV)
     if not url:
-        _unavailable(f"PostgreSQL tests skipped: {POSTGRES_ENV} is not set")
+        unavailable(f"PostgreSQL tests skipped: {POSTGRES_ENV} is not set")
         raise AssertionError("unreachable")
     engine = create_db_engine(url)
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
-        _unavailable(f"PostgreSQL tests skipped: cannot connect to {POSTGRES_ENV}: {exc}")
+        unavailable(f"PostgreSQL tests skipped: cannot connect to {POSTGRES_ENV}: {exc}")
     finally:
         engine.dispose()
     return url

@@ -1,10 +1,5 @@
 """The ``sitrep`` command line, run as a user runs it."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,8 +10,7 @@ from fastapi.testclient import TestClient
 
 from app.cli import main
 from tests.factories import event_payload
-
-SITREP = str(Path(sys.executable).with_name("sitrep"))
+from tests.servers import running_server
 
 
 @pytest.fixture
@@ -99,40 +93,11 @@ def test_db_upgrade_refuses_a_database_from_an_unknown_revision(tmp_path: Path) 
     assert "9999" in result.output
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_demo_migrates_and_serves_the_demo_events(
     database_url: str, client: TestClient
 ) -> None:
-    port = _free_port()
-    env = {**os.environ, "SITREP_DATABASE_URL": database_url}
-    server = subprocess.Popen(
-        [SITREP, "serve", "--demo", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "server did not become ready in 30 s"
-            time.sleep(0.2)
-
+    with running_server("--demo", SITREP_DATABASE_URL=database_url) as base:
         events = httpx.get(f"{base}/v1/events", params={"limit": 100}).json()["items"]
         assert len(events) == 30
         assert len({e["location"]["country"] for e in events}) >= 8
         assert httpx.get(f"{base}/docs").status_code == 200
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

@@ -9,7 +9,6 @@ from pydantic import AwareDatetime
 
 from app.auth import Principal, Scope
 from app.deps import Reader, ReadSession, Writer, WriteSession, require, require_json_body
-from app.errors import PROBLEM_MEDIA_TYPE
 from app.models import Event
 from app.routers.filters import EventFiltersDep
 from app.schemas.event import (
@@ -21,7 +20,7 @@ from app.schemas.event import (
     History,
     RevisionRead,
 )
-from app.schemas.problem import Problem
+from app.schemas.problem import PROBLEM_RESPONSES
 from app.schemas.vocabulary import Status
 from app.services import event_query, events, idempotency
 from app.services.event_query import Sort
@@ -29,10 +28,6 @@ from app.services.event_query import Sort
 router = APIRouter(prefix="/v1/events", tags=["events"])
 
 JSON = "application/json"
-_PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}
-    for code in (400, 401, 403, 404, 409, 412, 413, 415, 422)
-}
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -117,7 +112,7 @@ def _idempotent(
     "",
     status_code=201,
     response_model=EventRead,
-    responses=_PROBLEMS,
+    responses=PROBLEM_RESPONSES,
     dependencies=[Depends(require_json_body)],
     summary="Create an event",
 )
@@ -140,7 +135,7 @@ def create_event(
     "/batch",
     status_code=201,
     response_model=BatchCreated,
-    responses=_PROBLEMS,
+    responses=PROBLEM_RESPONSES,
     dependencies=[Depends(require_json_body)],
     summary="Create up to 1000 events",
 )
@@ -171,7 +166,7 @@ def _tombstone(row: Any) -> bytes:
     )
 
 
-@router.get("", response_model=EventList, responses=_PROBLEMS, summary="Query events")
+@router.get("", response_model=EventList, responses=PROBLEM_RESPONSES, summary="Query events")
 def list_events(
     request: Request,
     session: ReadSession,
@@ -220,7 +215,7 @@ def list_events(
 @router.get(
     "/{event_id}",
     response_model=EventRead,
-    responses={**_PROBLEMS, 304: {}},
+    responses={**PROBLEM_RESPONSES, 304: {}},
     summary="Get one event",
 )
 def get_event(
@@ -246,7 +241,7 @@ def get_event(
 @router.patch(
     "/{event_id}",
     response_model=EventRead,
-    responses=_PROBLEMS,
+    responses=PROBLEM_RESPONSES,
     dependencies=[Depends(require_json_body)],
     summary="Change an event",
 )
@@ -277,7 +272,9 @@ def patch_event(
     return _document_response(doc)
 
 
-@router.delete("/{event_id}", status_code=204, responses=_PROBLEMS, summary="Retract an event")
+@router.delete(
+    "/{event_id}", status_code=204, responses=PROBLEM_RESPONSES, summary="Retract an event"
+)
 def retract_event(
     event_id: str,
     session: WriteSession,
@@ -299,7 +296,7 @@ def retract_event(
 @router.get(
     "/{event_id}/history",
     response_model=History,
-    responses=_PROBLEMS,
+    responses=PROBLEM_RESPONSES,
     summary="Revisions of an event",
 )
 def event_history(event_id: str, session: ReadSession, principal: Reader) -> History:

@@ -1,6 +1,10 @@
 """RFC 9457 problem details, as every error is served."""
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from app.errors import PROBLEM_MEDIA_TYPE
 
 
 class FieldError(BaseModel):
@@ -18,3 +22,10 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     errors: list[FieldError] | None = None
+
+
+# For routes' ``responses=``: the error statuses, documented as problem documents.
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}
+    for code in (400, 401, 403, 404, 409, 412, 413, 415, 422, 429)
+}

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
@@ -25,22 +25,14 @@ def request_hash(payload: Any) -> str:
     return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def _lock(session: Session, key_name: str, idempotency_key: str) -> None:
-    """On PostgreSQL, serialise requests with the same key (SQLite writers already are)."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    digest = hashlib.sha256(f"{key_name}\0{idempotency_key}".encode()).digest()
-    session.execute(
-        text("SELECT pg_advisory_xact_lock(:k)"),
-        {"k": int.from_bytes(digest[:8], "big", signed=True)},
-    )
-
-
 def replay(
     session: Session, *, key_name: str, idempotency_key: str, body_hash: str
 ) -> StoredResponse | None:
-    """The stored response for this key, or None if it is new; 422 if the body differs."""
-    _lock(session, key_name, idempotency_key)
+    """The stored response for this key, or None if it is new; 422 if the body differs.
+
+    Writers run one at a time (``app.db.begin_write``), so a concurrent replay waits for
+    the first request to commit and then finds its response here.
+    """
     record = session.scalar(
         select(IdempotencyRecord).where(
             IdempotencyRecord.key_name == key_name,

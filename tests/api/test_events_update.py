@@ -277,3 +277,25 @@ def test_unknown_event_is_404(client: TestClient, writer: dict[str, str]) -> Non
     assert client.patch("/v1/events/nope", json={}, headers=writer).status_code == 404
     assert client.delete("/v1/events/nope", headers=writer).status_code == 404
     assert client.get("/v1/events/nope/history").status_code == 404
+
+
+def test_sync_feed_pages_through_concurrent_writes_without_missing_or_repeating_a_change(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    ids = [_create(client, writer, title=f"Event {i}")["id"] for i in range(5)]
+    seen: list[tuple[str, int]] = []
+    params: dict[str, Any] = {"updated_since": "2000-01-01T00:00:00Z", "limit": 2}
+    late: list[str] = []
+    while True:
+        body = client.get("/v1/events", params=params).json()
+        seen += [(e["id"], e["version"]) for e in body["items"]]
+        if len(seen) == 2:  # writes land while the client is paging
+            client.patch(f"/v1/events/{ids[0]}", json={"title": "Corrected"}, headers=writer)
+            late.append(_create(client, writer, title="Late")["id"])
+        if not body["next_cursor"]:
+            break
+        params["cursor"] = body["next_cursor"]
+
+    assert len(seen) == len(set(seen))
+    latest = {event_id: version for event_id, version in seen}
+    assert latest == {**dict.fromkeys(ids, 1), ids[0]: 2, late[0]: 1}

@@ -1,0 +1,32 @@
+"""API key shapes for ``/v1/keys``; a key's secret is shown once, when it is created."""
+
+from datetime import datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from app.auth import Scope
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=100, description="Says who holds the key.")
+    scopes: list[Scope] = Field(min_length=1, description="`admin` implies `write` and `read`.")
+    expires_at: AwareDatetime | None = None
+
+
+class KeyRead(BaseModel):
+    name: str
+    scopes: list[Scope]
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class KeyCreated(KeyRead):
+    key: str = Field(description="The secret; store it now, it is not shown again.")
+
+
+class KeyList(BaseModel):
+    items: list[KeyRead]
