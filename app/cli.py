@@ -13,6 +13,7 @@ from app.auth import parse_scopes
 from app.config import Settings
 from app.db import create_db_engine, make_session_factory, transaction
 from app.errors import AppError
+from app.geo.gazetteer import Gazetteer
 from app.services import keys
 
 
@@ -46,10 +47,11 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
     """Migrate the database if needed and serve the API."""
     settings = Settings()
     _upgrade(settings.database_url)
+    gazetteer = Gazetteer(settings.gazetteer_path)  # built here once, not by each worker
     if with_demo:
         engine = create_db_engine(settings.database_url)
         with transaction(make_session_factory(engine), write=True) as session:
-            loaded = demo.load_if_empty(session)
+            loaded = demo.load_if_empty(session, gazetteer)
         engine.dispose()
         click.echo(
             f"demo: loaded {loaded} events"

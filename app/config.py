@@ -1,6 +1,7 @@
 """Settings, read from the environment (prefix ``SITREP_``) or a ``.env`` file."""
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, field_validator
@@ -17,6 +18,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     rate_limit_anon: str | None = Field(default=None, description="e.g. 120/minute per client IP")
     rate_limit_key: str | None = Field(default=None, description="e.g. 600/minute per API key")
+    gazetteer_path: Path | None = Field(
+        default=None, description="Where the gazetteer is built; default: the user's cache."
+    )
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated origins allowed by CORS."

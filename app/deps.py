@@ -11,6 +11,7 @@ from app.auth import ANONYMOUS, Principal, Scope
 from app.config import Settings
 from app.db import transaction
 from app.errors import BadRequest, Forbidden, Unauthorized, UnsupportedMediaType
+from app.geo.gazetteer import Gazetteer
 from app.services import keys
 
 
@@ -25,6 +26,14 @@ def _factory(request: Request) -> sessionmaker[Session]:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_gazetteer(request: Request) -> Gazetteer:
+    gazetteer: Gazetteer = request.app.state.gazetteer
+    return gazetteer
+
+
+GazetteerDep = Annotated[Gazetteer, Depends(get_gazetteer)]
 
 
 def _presented_key(request: Request) -> str | None:

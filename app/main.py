@@ -8,6 +8,7 @@ from app.config import Settings, get_settings
 from app.db import create_db_engine, make_session_factory
 from app.deps import reject_unknown_query_params
 from app.errors import install_error_handlers
+from app.geo.gazetteer import Gazetteer
 from app.middleware import BodySizeLimit, SecurityHeaders
 from app.ratelimit import RateLimit
 from app.routers import events, health, keys
@@ -37,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = create_db_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
+    app.state.gazetteer = Gazetteer(settings.gazetteer_path)
     install_error_handlers(app)
     app.include_router(events.router)
     app.include_router(keys.router)

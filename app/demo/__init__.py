@@ -7,6 +7,7 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
+from app.geo.gazetteer import Gazetteer
 from app.models import Event
 from app.schemas.event import EventCreate
 from app.services import events
@@ -18,10 +19,11 @@ def demo_events() -> list[EventCreate]:
     return [EventCreate.model_validate(item) for item in json.loads(DEMO_FILE.read_text())]
 
 
-def load_if_empty(session: Session) -> int:
+def load_if_empty(session: Session, gazetteer: Gazetteer) -> int:
     """Insert the demo events unless the database already holds events; returns how many."""
     if session.scalar(select(exists().where(Event.id.is_not(None)))):
         return 0
     items = demo_events()
-    events.create(session, events=items, principal=Principal(name="demo", scopes=frozenset()))
+    demo = Principal(name="demo", scopes=frozenset())
+    events.create(session, events=items, principal=demo, gazetteer=gazetteer, batch=True)
     return len(items)

@@ -48,6 +48,9 @@ class Event(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     location_precision: Mapped[str | None] = mapped_column(String(10))
+    place_id: Mapped[int | None] = mapped_column(Integer, doc="GeoNames id of the place")
+    admin1_code: Mapped[str | None] = mapped_column(String(20), doc="GeoNames admin1 code")
+    geo_cell: Mapped[int | None] = mapped_column(Integer, doc="see app.geo.distance")
     damage: Mapped[list[str]] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(10))
     fatalities_low: Mapped[int | None] = mapped_column(Integer)
@@ -69,6 +72,9 @@ class Event(Base):
         Index("ix_events_location_key", "location_key"),
         Index("ix_events_admin1_key", "admin1_key"),
         Index("ix_events_event_type", "event_type", "sub_event_type"),
+        Index("ix_events_place_id", "place_id"),
+        Index("ix_events_admin1_code", "admin1_code"),
+        Index("ix_events_geo_cell_occurred_on", "geo_cell", "occurred_on"),
     )
 
 

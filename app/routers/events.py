@@ -8,7 +8,15 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from pydantic import AwareDatetime
 
 from app.auth import Principal, Scope
-from app.deps import Reader, ReadSession, Writer, WriteSession, require, require_json_body
+from app.deps import (
+    GazetteerDep,
+    Reader,
+    ReadSession,
+    Writer,
+    WriteSession,
+    require,
+    require_json_body,
+)
 from app.models import Event
 from app.routers.filters import EventFiltersDep
 from app.schemas.event import (
@@ -120,12 +128,13 @@ def create_event(
     event: EventCreate,
     session: WriteSession,
     principal: Writer,
+    gazetteer: GazetteerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Create one event. A repeated `external_id` gives 409 naming the existing event."""
 
     def handler() -> Response:
-        [doc] = events.create(session, events=[event], principal=principal)
+        [doc] = events.create(session, events=[event], principal=principal, gazetteer=gazetteer)
         return _document_response(doc, 201)
 
     return _idempotent(session, principal, idempotency_key, event.model_dump(mode="json"), handler)
@@ -143,12 +152,15 @@ def create_batch(
     batch: EventBatch,
     session: WriteSession,
     principal: Writer,
+    gazetteer: GazetteerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """All or nothing: one bad item rejects the batch, and the error names its index."""
 
     def handler() -> Response:
-        docs = events.create(session, events=batch.events, principal=principal)
+        docs = events.create(
+            session, events=batch.events, principal=principal, gazetteer=gazetteer, batch=True
+        )
         return _json(orjson.dumps({"items": docs}), 201)
 
     return _idempotent(session, principal, idempotency_key, batch.model_dump(mode="json"), handler)
@@ -259,6 +271,7 @@ def patch_event(
     ],
     session: WriteSession,
     principal: Writer,
+    gazetteer: GazetteerDep,
     if_match: IfMatch = None,
 ) -> Response:
     """Apply a merge patch. Bumps `version` and keeps a revision when anything changed."""
@@ -267,6 +280,7 @@ def patch_event(
         event_id=event_id,
         patch=patch,
         principal=principal,
+        gazetteer=gazetteer,
         if_match=_if_match_version(if_match, event_id),
     )
     return _document_response(doc)
@@ -279,6 +293,7 @@ def retract_event(
     event_id: str,
     session: WriteSession,
     principal: Writer,
+    gazetteer: GazetteerDep,
     if_match: IfMatch = None,
 ) -> Response:
     """Soft delete: the event's status becomes `retracted`; the record and history stay."""
@@ -287,6 +302,7 @@ def retract_event(
         event_id=event_id,
         patch={"status": Status.RETRACTED.value},
         principal=principal,
+        gazetteer=gazetteer,
         if_match=_if_match_version(if_match, event_id),
         action="retracted",
     )

@@ -24,10 +24,14 @@ from app.errors import (
     ValidationFailed,
     field_errors,
 )
+from app.geo.distance import cell
+from app.geo.gazetteer import Gazetteer
+from app.geo.names import fold_name
 from app.models import Actor, Casualty, Event, EventTag, Munition, Revision, Source
 from app.schemas.event import EventCreate
 from app.schemas.vocabulary import Status
 from app.services.figures import figures
+from app.services.places import Placed, place_location
 
 WRITABLE_FIELDS = tuple(EventCreate.model_fields)
 _CHILD_TABLES = (Actor, Casualty, Munition, Source, EventTag)
@@ -67,9 +71,16 @@ def _document(
 
 
 def _event_row(
-    doc: dict[str, Any], event: EventCreate, created_at: datetime, updated_at: datetime
+    doc: dict[str, Any],
+    event: EventCreate,
+    placed: Placed,
+    created_at: datetime,
+    updated_at: datetime,
 ) -> dict[str, Any]:
     loc = event.location
+    geo_cell = None
+    if loc.latitude is not None and loc.longitude is not None:
+        geo_cell = cell(loc.latitude, loc.longitude)
     return {
         "id": doc["id"],
         "external_id": event.external_id,
@@ -81,13 +92,16 @@ def _event_row(
         "occurred_at": event.occurred_at,
         "date_precision": event.date_precision.value,
         "location_name": loc.name,
-        "location_key": fold(loc.name),
+        "location_key": fold_name(loc.name),
         "admin1": loc.admin1,
-        "admin1_key": fold(loc.admin1) if loc.admin1 else None,
+        "admin1_key": fold_name(loc.admin1) if loc.admin1 else None,
         "country": loc.country,
         "latitude": loc.latitude,
         "longitude": loc.longitude,
         "location_precision": loc.precision.value if loc.precision else None,
+        "place_id": placed.place_id,
+        "admin1_code": placed.admin1_code,
+        "geo_cell": geo_cell,
         "damage": [d.value for d in event.damage],
         "status": event.status.value,
         "fatalities_low": doc["fatalities"]["low"],
@@ -192,10 +206,26 @@ def _existing_external_ids(session: Session, external_ids: list[str]) -> dict[st
     return {ext: event_id for ext, event_id in rows if ext is not None}
 
 
+def _placed(
+    gazetteer: Gazetteer, event: EventCreate, loc: list[str | int]
+) -> tuple[EventCreate, Placed]:
+    placed = place_location(gazetteer, event.location, loc=[*loc, "location"])
+    return event.model_copy(update={"location": placed.location}), placed
+
+
 def create(
-    session: Session, *, events: list[EventCreate], principal: Principal
+    session: Session,
+    *,
+    events: list[EventCreate],
+    principal: Principal,
+    gazetteer: Gazetteer,
+    batch: bool = False,
 ) -> list[dict[str, Any]]:
-    """Insert events all together; 409 if any ``external_id`` is taken (naming the item)."""
+    """Insert events all together; 409 if any ``external_id`` is taken (naming the item).
+
+    Locations are placed in the gazetteer first; an unknown place is a 422 naming the
+    item (``body.events.<index>`` in a batch).
+    """
     external_ids = [e.external_id for e in events if e.external_id is not None]
     seen: dict[str, int] = {}
     for index, event in enumerate(events):
@@ -222,7 +252,8 @@ def create(
     now = datetime.now(UTC)
     docs, event_rows, revisions = [], [], []
     children: dict[type, list[dict[str, Any]]] = {model: [] for model in _CHILD_TABLES}
-    for event in events:
+    for index, given in enumerate(events):
+        event, placed = _placed(gazetteer, given, ["body", "events", index] if batch else ["body"])
         event_id = new_event_id()
         doc = _document(
             event.model_dump(mode="json"),
@@ -232,7 +263,7 @@ def create(
             updated_at=now,
         )
         docs.append(doc)
-        event_rows.append(_event_row(doc, event, now, now))
+        event_rows.append(_event_row(doc, event, placed, now, now))
         for model, rows in _child_rows(event_id, event).items():
             children[model].extend(rows)
         revisions.append(
@@ -294,6 +325,7 @@ def update_event(
     event_id: str,
     patch: dict[str, Any],
     principal: Principal,
+    gazetteer: Gazetteer,
     if_match: int | None,
     action: str = "updated",
 ) -> tuple[dict[str, Any], bool]:
@@ -316,6 +348,7 @@ def update_event(
         raise ValidationFailed(
             f"{'.'.join(map(str, errors[0]['loc']))}: {errors[0]['msg']}", errors=errors
         ) from None
+    event, placed = _placed(gazetteer, event, ["body"])
     new = event.model_dump(mode="json")
     changes = {
         f: {"before": current[f], "after": new[f]} for f in WRITABLE_FIELDS if current[f] != new[f]
@@ -341,7 +374,7 @@ def update_event(
     doc = _document(
         new, event_id=event_id, version=row.version + 1, created_at=row.created_at, updated_at=now
     )
-    values = _event_row(doc, event, row.created_at, now)
+    values = _event_row(doc, event, placed, row.created_at, now)
     del values["id"], values["created_at"]
     updated = session.scalar(
         update(Event)

@@ -50,6 +50,9 @@ def upgrade() -> None:
         sa.Column("latitude", sa.Float(), nullable=True),
         sa.Column("longitude", sa.Float(), nullable=True),
         sa.Column("location_precision", sa.String(length=10), nullable=True),
+        sa.Column("place_id", sa.Integer(), nullable=True),
+        sa.Column("admin1_code", sa.String(length=20), nullable=True),
+        sa.Column("geo_cell", sa.Integer(), nullable=True),
         sa.Column("damage", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=10), nullable=False),
         sa.Column("fatalities_low", sa.Integer(), nullable=True),
@@ -68,6 +71,9 @@ def upgrade() -> None:
     op.create_index("ix_events_admin1_key", "events", ["admin1_key"])
     op.create_index("ix_events_country_occurred_on_id", "events", ["country", "occurred_on", "id"])
     op.create_index("ix_events_event_type", "events", ["event_type", "sub_event_type"])
+    op.create_index("ix_events_place_id", "events", ["place_id"])
+    op.create_index("ix_events_admin1_code", "events", ["admin1_code"])
+    op.create_index("ix_events_geo_cell_occurred_on", "events", ["geo_cell", "occurred_on"])
     op.create_index("ix_events_location_key", "events", ["location_key"])
     op.create_index("ix_events_occurred_on_id", "events", ["occurred_on", "id"])
     op.create_index("ix_events_updated_at_id", "events", ["updated_at", "id"])

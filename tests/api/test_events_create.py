@@ -207,7 +207,13 @@ def test_longest_accepted_values_are_stored(client: TestClient, writer: dict[str
     body = event_payload(
         external_id="x" * 200,
         title="t" * 300,
-        location={"name": name, "admin1": name, "country": "DE"},
+        location={
+            "name": name,
+            "admin1": name,
+            "country": "DE",
+            "latitude": 52.5,
+            "longitude": 13.4,
+        },
         actors=[
             {"name": name, "role": "participant", "attribution": "confirmed", "attributed_by": name}
         ],

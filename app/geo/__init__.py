@@ -1,0 +1,1 @@
+"""Places: the gazetteer (GeoNames cities and admin1 regions), name folding, distances."""

@@ -1,0 +1,18 @@
+"""Folding place names so that spellings of one name compare equal."""
+
+import re
+import unicodedata
+
+# Apostrophe-like marks (right and left quotes, modifier letters, accents) vanish;
+# dashes, dots, commas, slashes and brackets separate words.
+_APOSTROPHES = re.compile("[\u2019'\u02bc`\u00b4\u2018\u02bb]")
+_SEPARATORS = re.compile("[-\u2010\u2011\u2013\u2014_.,/()]")
+
+
+def fold_name(text: str) -> str:
+    """Case, diacritics, apostrophes and separators folded: ``KHARKIV`` and ``Kharkiv``,
+    ``Khar'kov`` and ``kharkov``, ``Kyïv`` and ``kyiv`` each fold to one key."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
+    text = _SEPARATORS.sub(" ", _APOSTROPHES.sub("", text))
+    return " ".join(text.split())
