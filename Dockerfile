@@ -3,7 +3,8 @@ FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
-    SITREP_DATABASE_URL=sqlite:////data/sitrep.db
+    SITREP_DATABASE_URL=sqlite:////data/sitrep.db \
+    SITREP_GAZETTEER_PATH=/srv/sitrep/gazetteer.sqlite
 
 WORKDIR /srv/sitrep
 COPY pyproject.toml README.md alembic.ini ./
@@ -11,6 +12,7 @@ COPY app ./app
 COPY migrations ./migrations
 # Editable install: the migrations are found beside the app package.
 RUN pip install -e . \
+    && python -c "from app.config import Settings; from app.geo.gazetteer import Gazetteer; Gazetteer(Settings().gazetteer_path)" \
     && useradd --system --uid 10001 --home-dir /srv/sitrep sitrep \
     && mkdir /data && chown sitrep /data
 

@@ -13,7 +13,7 @@ from app.auth import parse_scopes
 from app.config import Settings
 from app.db import create_db_engine, make_session_factory, transaction
 from app.errors import AppError
-from app.geo.gazetteer import Gazetteer
+from app.geo.gazetteer import Gazetteer, default_path
 from app.services import keys
 
 
@@ -47,6 +47,8 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
     """Migrate the database if needed and serve the API."""
     settings = Settings()
     _upgrade(settings.database_url)
+    if not (settings.gazetteer_path or default_path()).exists():
+        click.echo("building the gazetteer from GeoNames data (once, about 10 s)...", err=True)
     gazetteer = Gazetteer(settings.gazetteer_path)  # built here once, not by each worker
     if with_demo:
         engine = create_db_engine(settings.database_url)

@@ -1,6 +1,7 @@
 """``/v1/events``: create, read, list, patch, retract, history."""
 
 from collections.abc import Callable
+from enum import StrEnum
 from typing import Annotated, Any
 
 import orjson
@@ -17,6 +18,7 @@ from app.deps import (
     require,
     require_json_body,
 )
+from app.interchange import geojson
 from app.models import Event
 from app.routers.filters import EventFiltersDep
 from app.schemas.event import (
@@ -34,6 +36,12 @@ from app.services import event_query, events, idempotency
 from app.services.event_query import Sort
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
+
+
+class ListFormat(StrEnum):
+    JSON = "json"
+    GEOJSON = "geojson"
+
 
 JSON = "application/json"
 IdempotencyKey = Annotated[
@@ -189,8 +197,20 @@ def list_events(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
+    format: Annotated[
+        ListFormat | None,
+        Query(description="`json` (default) or `geojson`; also chosen by `Accept`."),
+    ] = None,
 ) -> Response:
-    """Events matching every filter, newest first, in pages linked by opaque keyset cursors."""
+    """Events matching every filter, newest first, in pages linked by opaque keyset cursors.
+
+    `sort=distance` (with `near`) orders by great-circle distance. When `place` or a named
+    `near` was resolved in the gazetteer, `places` in the response says which place each
+    name was taken to mean.
+    """
+    if format is None:
+        accept = request.headers.get("accept", "")
+        format = ListFormat.GEOJSON if geojson.MEDIA_TYPE in accept else ListFormat.JSON
     sync = filters.updated_since is not None
     if any(s != Status.PUBLISHED for s in filters.statuses):
         require(principal, Scope.WRITE)
@@ -210,15 +230,25 @@ def list_events(
         else row.document.encode()
         for row in page.rows
     ]
-    headers = {}
+    headers, next_url = {}, None
     if page.next_cursor:
-        next_url = request.url.include_query_params(cursor=page.next_cursor)
+        next_url = str(request.url.include_query_params(cursor=page.next_cursor))
         headers["Link"] = f'<{next_url}>; rel="next"'
+    places = filters.resolved + (
+        [filters.near.place] if filters.near and filters.near.place else []
+    )
+    extra = {"places": places} if places else {}
+    if format == ListFormat.GEOJSON:
+        body = geojson.feature_collection(
+            items, next_cursor=page.next_cursor, next_url=next_url, extra=extra
+        )
+        return Response(body, media_type=geojson.MEDIA_TYPE, headers=headers)
     body = (
         b'{"items":['
         + b",".join(items)
         + b'],"next_cursor":'
         + orjson.dumps(page.next_cursor)
+        + (b',"places":' + orjson.dumps(places) if places else b"")
         + b"}"
     )
     return _json(body, headers=headers)

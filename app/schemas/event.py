@@ -220,8 +220,25 @@ class EventRead(BaseModel):
     updated_at: datetime
 
 
+class ResolvedPlace(BaseModel):
+    """Which gazetteer place a name in the query was taken to mean."""
+
+    query: str
+    id: int = Field(description="GeoNames id")
+    name: str
+    admin1: str | None
+    country: str
+    latitude: float
+    longitude: float
+    population: int
+    matched: str = Field(description="The alias that matched the query.")
+
+
 class EventList(BaseModel):
     items: list[EventRead]
+    places: list[ResolvedPlace] | None = Field(
+        default=None, description="Places that `place` or a named `near` resolved to."
+    )
     next_cursor: str | None = Field(
         description="Pass as `cursor` for the next page; null at the end."
     )

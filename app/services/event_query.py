@@ -5,13 +5,14 @@ import binascii
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, tuple_
 from sqlalchemy.orm import Session
 
-from app.errors import BadRequest
+from app.errors import BadRequest, ValidationFailed
+from app.geo.distance import box_around, cells_in_box, distance_sql, lon_ranges
 from app.models import Actor, Event, EventTag, Source
 from app.models.event import FATALITIES_SORT_KEY
 from app.schemas.vocabulary import Status
@@ -24,6 +25,7 @@ class Sort(StrEnum):
     FATALITIES_DESC = "-fatalities"
     UPDATED_DESC = "-updated_at"
     UPDATED_ASC = "updated_at"
+    DISTANCE = "distance"
 
 
 # Each sort: the key column, whether it descends, and how cursor values round-trip.
@@ -36,6 +38,24 @@ _SORTS: dict[Sort, tuple[Any, bool, Any]] = {
 }
 
 
+class Box(NamedTuple):
+    min_lon: float
+    min_lat: float
+    max_lon: float
+    max_lat: float
+
+
+class Circle(NamedTuple):
+    lat: float
+    lon: float
+    radius_km: float
+    place: dict[str, Any] | None
+
+    def distance(self) -> ColumnElement[float]:
+        """Each event's distance from the centre, in km."""
+        return distance_sql(Event.latitude, Event.longitude, self.lat, self.lon)
+
+
 @dataclass
 class EventFilters:
     """Validated filters; list values mean "any of"."""
@@ -45,7 +65,12 @@ class EventFilters:
     updated_since: datetime | None = None
     countries: list[str] = field(default_factory=list)
     admin1: list[str] = field(default_factory=list)
+    admin1_codes: list[str] = field(default_factory=list)
     places: list[str] = field(default_factory=list)
+    place_ids: list[int] = field(default_factory=list)
+    resolved: list[dict[str, Any]] = field(default_factory=list)
+    bbox: Box | None = None
+    near: Circle | None = None
     event_types: list[str] = field(default_factory=list)
     sub_event_types: list[str] = field(default_factory=list)
     actors: list[str] = field(default_factory=list)
@@ -79,9 +104,14 @@ def filter_clauses(filters: EventFilters) -> list[ColumnElement[bool]]:
     if f.countries:
         clauses.append(Event.country.in_(f.countries))
     if f.admin1:
-        clauses.append(Event.admin1_key.in_(f.admin1))
+        clauses.append(or_(Event.admin1_code.in_(f.admin1_codes), Event.admin1_key.in_(f.admin1)))
     if f.places:
-        clauses.append(Event.location_key.in_(f.places))
+        clauses.append(or_(Event.place_id.in_(f.place_ids), Event.location_key.in_(f.places)))
+    if f.bbox:
+        clauses.append(_in_box(f.bbox))
+    if f.near:
+        clauses.append(_in_box(Box(*box_around(f.near.lat, f.near.lon, f.near.radius_km))))
+        clauses.append(f.near.distance() <= f.near.radius_km)
     if f.event_types:
         clauses.append(Event.event_type.in_(f.event_types))
     if f.sub_event_types:
@@ -107,6 +137,23 @@ def filter_clauses(filters: EventFilters) -> list[ColumnElement[bool]]:
     return clauses
 
 
+def _in_box(box: Box) -> ColumnElement[bool]:
+    """Inside the box, found through the ``geo_cell`` index when the box is not huge."""
+    clauses = [
+        Event.latitude.between(box.min_lat, box.max_lat),
+        or_(
+            *(
+                Event.longitude.between(west, east)
+                for west, east in lon_ranges(box.min_lon, box.max_lon)
+            )
+        ),
+    ]
+    cells = cells_in_box(*box)
+    if cells is not None:
+        clauses.append(Event.geo_cell.in_(cells))
+    return and_(*clauses)
+
+
 def encode_cursor(sort: Sort, value: Any, event_id: str) -> str:
     if isinstance(value, datetime):
         value = rfc3339(value)
@@ -126,7 +173,7 @@ def decode_cursor(cursor: str, sort: Sort) -> tuple[Any, str]:
         cursor_sort, value, event_id = orjson.loads(raw)
         if cursor_sort != sort.value or not isinstance(event_id, str):
             raise bad
-        return _SORTS[sort][2](value), event_id
+        return (float(value) if sort == Sort.DISTANCE else _SORTS[sort][2](value)), event_id
     except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
         raise bad from None
 
@@ -141,7 +188,14 @@ def list_events(
     columns: tuple[Any, ...] = (Event.document,),
 ) -> Page:
     """One page of matching events, ``columns`` selected, in ``sort`` order."""
-    key, descending, _ = _SORTS[sort]
+    if sort == Sort.DISTANCE:
+        if filters.near is None:
+            raise ValidationFailed(
+                "sort=distance needs near", errors=[{"loc": ["query", "sort"], "msg": "needs near"}]
+            )
+        key, descending = filters.near.distance(), False
+    else:
+        key, descending, _ = _SORTS[sort]
     query: Select[Any] = select(key.label("sort_key"), Event.id, *columns).where(
         and_(*filter_clauses(filters))
     )

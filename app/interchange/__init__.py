@@ -1,0 +1,1 @@
+"""Formats events travel in besides plain JSON: GeoJSON, CSV, NDJSON, ACLED, UCDP."""

@@ -1,0 +1,207 @@
+"""Place intelligence: aliases, regions, boxes, radii, geocoding, autocomplete, GeoJSON."""
+
+import math
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.geo.distance import haversine_km
+from tests.factories import event_payload, wire_report_night
+
+KHARKIV = (49.9935, 36.2304)
+
+
+@pytest.fixture
+def night(client: TestClient, writer: dict[str, str]) -> None:
+    response = client.post("/v1/events/batch", json={"events": wire_report_night()}, headers=writer)
+    assert response.status_code == 201, response.text
+
+
+def _ids(client: TestClient, **params: Any) -> list[str]:
+    response = client.get("/v1/events", params=params)
+    assert response.status_code == 200, response.text
+    return [e["external_id"] for e in response.json()["items"]]
+
+
+@pytest.mark.parametrize("spelling", ["Kharkiv", "Kharkov", "Харків", "Charkiw", "KHARKIV"])
+def test_place_matches_any_spelling(client: TestClient, night: None, spelling: str) -> None:
+    assert _ids(client, place=spelling) == ["wire-kharkiv"]
+
+
+def test_place_response_says_which_place_was_chosen(client: TestClient, night: None) -> None:
+    body = client.get("/v1/events", params={"place": "Kharkov"}).json()
+
+    assert body["places"][0]["name"] == "Kharkiv"
+    assert body["places"][0]["country"] == "UA"
+    assert body["places"][0]["query"] == "Kharkov"
+
+
+def test_admin1_by_name_finds_events_in_the_region(client: TestClient, night: None) -> None:
+    assert _ids(client, admin1="Kharkiv Oblast") == ["wire-kharkiv"]
+    assert _ids(client, admin1="Kharkivska oblast") == ["wire-kharkiv"]
+
+
+def test_radius_around_a_named_place(client: TestClient, night: None) -> None:
+    assert _ids(client, near="Kharkiv", radius_km=50) == ["wire-kharkiv"]
+    assert sorted(_ids(client, near="Kharkiv", radius_km=100)) == ["wire-belgorod", "wire-kharkiv"]
+
+
+def test_radius_around_coordinates_sorted_by_distance(client: TestClient, night: None) -> None:
+    ids = _ids(client, near=f"{KHARKIV[0]},{KHARKIV[1]}", radius_km=1000, sort="distance")
+
+    assert ids == ["wire-kharkiv", "wire-belgorod", "wire-kyiv"]
+
+
+def test_paging_by_distance(client: TestClient, night: None) -> None:
+    params: dict[str, Any] = {"near": "Kharkiv", "radius_km": 1000, "sort": "distance", "limit": 1}
+    seen = []
+    while True:
+        body = client.get("/v1/events", params=params).json()
+        seen += [e["external_id"] for e in body["items"]]
+        if not body["next_cursor"]:
+            break
+        params["cursor"] = body["next_cursor"]
+
+    assert seen == ["wire-kharkiv", "wire-belgorod", "wire-kyiv"]
+
+
+def test_bbox_around_kyiv_finds_kyiv_only(client: TestClient, night: None) -> None:
+    assert _ids(client, bbox="30.2,50.2,30.8,50.7") == ["wire-kyiv"]
+
+
+def test_bbox_across_the_antimeridian(client: TestClient, writer: dict[str, str]) -> None:
+    fiji = event_payload(
+        external_id="fiji",
+        location={"name": "Labasa", "country": "FJ", "latitude": -16.43, "longitude": 179.38},
+    )
+    samoa = event_payload(
+        external_id="samoa",
+        location={"name": "Apia", "country": "WS", "latitude": -13.83, "longitude": -171.76},
+    )
+    for body in (fiji, samoa):
+        assert client.post("/v1/events", json=body, headers=writer).status_code == 201
+
+    assert sorted(_ids(client, bbox="170,-20,-170,-10")) == ["fiji", "samoa"]
+    assert _ids(client, bbox="-170,-20,170,-10") == []
+
+
+@pytest.mark.parametrize(
+    ("params", "name"),
+    [
+        ({"bbox": "30,50,31"}, "bbox"),
+        ({"bbox": "30,51,31,50"}, "bbox"),
+        ({"bbox": "30,50,191,51"}, "bbox"),
+        ({"bbox": "a,b,c,d"}, "bbox"),
+        ({"near": "50,30"}, "radius_km"),
+        ({"radius_km": 10}, "near"),
+        ({"near": "95,30", "radius_km": 10}, "near"),
+        ({"near": "nan,30", "radius_km": 10}, "near"),
+        ({"near": "Atlantisgrad", "radius_km": 10}, "near"),
+        ({"near": "50,30", "radius_km": -1}, "radius_km"),
+        ({"sort": "distance"}, "sort"),
+    ],
+)
+def test_bad_spatial_parameter_is_422_naming_it(
+    client: TestClient, params: dict[str, Any], name: str
+) -> None:
+    response = client.get("/v1/events", params=params)
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["query", name]
+
+
+def test_location_given_by_name_is_geocoded(client: TestClient, writer: dict[str, str]) -> None:
+    body = event_payload(location={"name": "Izium", "country": "UA"})
+
+    event = client.post("/v1/events", json=body, headers=writer).json()
+
+    location = event["location"]
+    assert location["admin1"] == "Kharkiv Oblast"
+    assert location["precision"] == "town"
+    assert haversine_km(location["latitude"], location["longitude"], 49.2128, 37.2569) < 10
+    assert _ids(client, place="Izyum") == [None]
+
+
+def test_unknown_place_is_422_with_suggestions(client: TestClient, writer: dict[str, str]) -> None:
+    body = event_payload(location={"name": "Kharkivv", "country": "UA"})
+
+    response = client.post("/v1/events", json=body, headers=writer)
+
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["errors"][0]["loc"] == ["body", "location", "name"]
+    assert "Kharkiv (Kharkiv Oblast, UA)" in problem["suggestions"]
+    assert len(problem["suggestions"]) <= 3
+
+
+def test_unknown_place_in_a_batch_names_the_item(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    events = [event_payload(), event_payload(location={"name": "Nowhereville Xq"})]
+
+    response = client.post("/v1/events/batch", json={"events": events}, headers=writer)
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "events", 1, "location", "name"]
+
+
+def test_places_autocomplete(client: TestClient) -> None:
+    khar = client.get("/v1/places", params={"q": "Khar"}).json()["items"]
+    mariupol = client.get("/v1/places", params={"q": "Мариуполь"}).json()["items"]
+
+    assert khar[0]["name"] == "Kharkiv"
+    assert khar[0]["admin1"] == "Kharkiv Oblast"
+    assert khar[0]["population"] > 1_000_000
+    assert mariupol[0]["name"] == "Mariupol"
+    assert mariupol[0]["matched"] == "Мариуполь"
+
+
+def test_places_filtered_by_country(client: TestClient) -> None:
+    items = client.get("/v1/places", params={"q": "Odes", "country": "US"}).json()["items"]
+
+    assert items and all(p["country"] == "US" for p in items)
+
+
+def test_geojson_feature_collection(client: TestClient, night: None) -> None:
+    response = client.get("/v1/events", params={"format": "geojson", "limit": 2})
+    by_accept = client.get("/v1/events", headers={"Accept": "application/geo+json"})
+
+    assert response.headers["content-type"] == "application/geo+json"
+    collection = response.json()
+    assert collection["type"] == "FeatureCollection"
+    kyiv = collection["features"][0]
+    assert kyiv["geometry"] == {"type": "Point", "coordinates": [30.5234, 50.4501]}
+    assert kyiv["properties"]["external_id"] == "wire-kyiv"
+    assert collection["links"][0]["rel"] == "next"
+    assert collection["next_cursor"]
+    assert by_accept.json()["type"] == "FeatureCollection"
+
+
+def _law_of_cosines_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """An independent reference for great-circle distance."""
+    p1, p2, dl = math.radians(a[0]), math.radians(b[0]), math.radians(b[1] - a[1])
+    cos = math.sin(p1) * math.sin(p2) + math.cos(p1) * math.cos(p2) * math.cos(dl)
+    return 6371.0088 * math.acos(cos)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ((49.9935, 36.2304), (50.5956, 36.5873)),  # Kharkiv - Belgorod, about 72 km
+        ((50.4501, 30.5234), (46.4825, 30.7233)),  # Kyiv - Odesa
+        ((51.5074, -0.1278), (40.7128, -74.0060)),  # London - New York
+    ],
+)
+def test_distance_agrees_with_a_reference_within_half_a_percent(
+    client: TestClient, writer: dict[str, str], a: tuple[float, float], b: tuple[float, float]
+) -> None:
+    km = _law_of_cosines_km(a, b)
+    body = event_payload(location={"name": "Point B", "latitude": b[0], "longitude": b[1]})
+    client.post("/v1/events", json=body, headers=writer)
+
+    inside = _ids(client, near=f"{a[0]},{a[1]}", radius_km=km * 1.005)
+    outside = _ids(client, near=f"{a[0]},{a[1]}", radius_km=km * 0.995)
+
+    assert len(inside) == 1
+    assert outside == []
