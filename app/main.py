@@ -11,7 +11,7 @@ from app.errors import install_error_handlers
 from app.geo.gazetteer import Gazetteer
 from app.middleware import BodySizeLimit, SecurityHeaders
 from app.ratelimit import RateLimit
-from app.routers import events, health, keys, places
+from app.routers import events, health, keys, places, stats
 
 DESCRIPTION = """
 Conflict-event records — strikes, shelling, drone and missile attacks, battles, attacks on
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.gazetteer = Gazetteer(settings.gazetteer_path)
     install_error_handlers(app)
     app.include_router(events.router)
+    app.include_router(stats.router)
     app.include_router(places.router)
     app.include_router(keys.router)
     app.include_router(health.router)

@@ -22,14 +22,14 @@ def _split(value: str | None) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
-def _invalid(param: str, msg: str) -> ValidationFailed:
+def invalid_query(param: str, msg: str) -> ValidationFailed:
     return ValidationFailed(f"{param}: {msg}", errors=[{"loc": ["query", param], "msg": msg}])
 
 
 def _checked(param: str, values: list[str], allowed: set[str] | frozenset[str]) -> list[str]:
     for value in values:
         if value not in allowed:
-            raise _invalid(param, f"unknown value {value!r}")
+            raise invalid_query(param, f"unknown value {value!r}")
     return values
 
 
@@ -49,12 +49,12 @@ def _bbox(text: str | None) -> Box | None:
         return None
     numbers = _numbers(text, 4)
     if numbers is None:
-        raise _invalid("bbox", "expected min_lon,min_lat,max_lon,max_lat as four numbers")
+        raise invalid_query("bbox", "expected min_lon,min_lat,max_lon,max_lat as four numbers")
     min_lon, min_lat, max_lon, max_lat = numbers
     if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
-        raise _invalid("bbox", "longitudes must lie between -180 and 180")
+        raise invalid_query("bbox", "longitudes must lie between -180 and 180")
     if not (-90 <= min_lat <= max_lat <= 90):
-        raise _invalid("bbox", "latitudes must lie between -90 and 90, min_lat <= max_lat")
+        raise invalid_query("bbox", "latitudes must lie between -90 and 90, min_lat <= max_lat")
     return Box(min_lon, min_lat, max_lon, max_lat)
 
 
@@ -63,21 +63,23 @@ def _near(
 ) -> Circle | None:
     if text is None:
         if radius_km is not None:
-            raise _invalid("near", "radius_km needs near=lat,lon or near=<place>")
+            raise invalid_query("near", "radius_km needs near=lat,lon or near=<place>")
         return None
     if radius_km is None:
-        raise _invalid("radius_km", "near needs radius_km")
+        raise invalid_query("radius_km", "near needs radius_km")
     numbers = _numbers(text, 2)
     if numbers is not None:
         lat, lon = numbers
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-            raise _invalid("near", "latitude must lie in [-90, 90] and longitude in [-180, 180]")
+            raise invalid_query(
+                "near", "latitude must lie in [-90, 90] and longitude in [-180, 180]"
+            )
         return Circle(lat, lon, radius_km, place=None)
     place = gazetteer.resolve(text, countries=countries or None)
     if place is None:
         suggestions = gazetteer.suggest(text, countries=countries or None)
         hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-        raise _invalid("near", f"unknown place {text!r}{hint}")
+        raise invalid_query("near", f"unknown place {text!r}{hint}")
     return Circle(
         place.latitude, place.longitude, radius_km, place={"query": text, **place.as_dict()}
     )
@@ -152,13 +154,13 @@ def event_filters(
     ] = None,
 ) -> EventFilters:
     if date_from and date_to and date_from > date_to:
-        raise _invalid("date_to", "date_to is before date_from")
+        raise invalid_query("date_to", "date_to is before date_from")
     countries = []
     for name in _split(country):
         try:
             countries.append(normalise_country(name))
         except ValueError as exc:
-            raise _invalid("country", str(exc)) from None
+            raise invalid_query("country", str(exc)) from None
     statuses = _checked("status", _split(status), {s.value for s in Status})
     places = [(name, gazetteer.resolve(name, countries=countries)) for name in _split(place)]
     return EventFilters(

@@ -1,0 +1,67 @@
+"""``/v1/stats``: counts and tolls by period and group, over the event filters."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from app.auth import Scope
+from app.deps import Reader, ReadSession, require
+from app.routers.filters import EventFiltersDep, invalid_query
+from app.schemas.problem import PROBLEM_RESPONSES
+from app.schemas.vocabulary import Status
+from app.services import event_query, stats
+from app.services.stats import Dimension, Interval
+
+router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=PROBLEM_RESPONSES)
+
+
+class Bucket(BaseModel):
+    period: str | None = Field(description="First day of the period (ISO weeks start Monday).")
+    group: dict[str, str | None] = Field(description="Value of each `group_by` dimension.")
+    events: int
+    fatalities: int = Field(description="Sum of the events' `fatalities.best`.")
+    injured: int = Field(description="Sum of the events' `injured.best`.")
+
+
+class Stats(BaseModel):
+    interval: Interval | None
+    group_by: list[Dimension]
+    buckets: list[Bucket]
+
+
+@router.get("", response_model=Stats, summary="Aggregate events")
+def get_stats(
+    session: ReadSession,
+    principal: Reader,
+    filters: EventFiltersDep,
+    interval: Annotated[Interval | None, Query(description="Bucket by period.")] = None,
+    group_by: Annotated[
+        str | None,
+        Query(
+            description="One or two of country, admin1, event_type, sub_event_type, actor, "
+            "comma-separated."
+        ),
+    ] = None,
+    fill: Annotated[bool, Query(description="Emit zero buckets for empty periods.")] = False,
+) -> Stats:
+    """Events, fatalities and injured per period and group, with every filter of
+    `GET /v1/events`. An event with several actors counts once for each actor."""
+    dimensions = []
+    for name in [part.strip() for part in (group_by or "").split(",") if part.strip()]:
+        if name not in Dimension.__members__.values():
+            raise invalid_query("group_by", f"unknown dimension {name!r}")
+        dimensions.append(Dimension(name))
+    if len(dimensions) > 2 or len(set(dimensions)) != len(dimensions):
+        raise invalid_query("group_by", "give one or two different dimensions")
+    if fill and interval is None:
+        raise invalid_query("fill", "fill needs an interval")
+    if any(s != Status.PUBLISHED for s in filters.statuses):
+        require(principal, Scope.WRITE)
+    filters.statuses = filters.statuses or event_query.default_statuses(sync=False)
+    buckets = stats.aggregate(
+        session, filters=filters, interval=interval, group_by=dimensions, fill=fill
+    )
+    return Stats(
+        interval=interval, group_by=dimensions, buckets=[Bucket.model_validate(b) for b in buckets]
+    )
