@@ -1,12 +1,17 @@
 """The ``sitrep`` command line: serve, migrate, manage keys."""
 
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import parse_qsl
 
 import click
 import uvicorn
 from alembic.util.exc import CommandError
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from tqdm import tqdm
 
 from app import demo, migrate
 from app.auth import parse_scopes
@@ -14,7 +19,13 @@ from app.config import Settings
 from app.db import create_db_engine, make_session_factory, transaction
 from app.errors import AppError
 from app.geo.gazetteer import Gazetteer, default_path
-from app.services import keys
+from app.interchange import export
+from app.interchange.export import ExportFormat
+from app.models import Event
+from app.routers.filters import filters_from_query
+from app.services import event_query, importer, keys
+from app.services.event_query import Sort
+from app.services.importer import ImportFormat
 
 
 def _upgrade(database_url: str) -> None:
@@ -162,3 +173,83 @@ def keys_revoke(name: str) -> None:
 
 def _time(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else "-"
+
+
+_IMPORT_SUFFIXES = {".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv"}
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in ImportFormat]),
+    help="Default: from the file's extension (.ndjson, .jsonl, .csv).",
+)
+@click.option(
+    "--chunk-size",
+    default=500,
+    show_default=True,
+    type=click.IntRange(1, 10_000),
+    help="Rows written per transaction.",
+)
+def import_events(file: Path, fmt: str | None, chunk_size: int) -> None:
+    """Import events from FILE; stored external ids are updated, not duplicated."""
+    fmt = fmt or _IMPORT_SUFFIXES.get(file.suffix.lower())
+    if fmt is None:
+        raise click.BadParameter("give --format for this file", param_hint="--format")
+    settings = Settings()
+    factory = _session_factory()
+    gazetteer = Gazetteer(settings.gazetteer_path)
+    total = importer.count_records(file, ImportFormat(fmt))
+    with tqdm(total=total, unit=" rows", file=sys.stderr, disable=None) as bar:
+        try:
+            result = importer.import_file(
+                factory,
+                gazetteer,
+                file,
+                ImportFormat(fmt),
+                chunk_size=chunk_size,
+                progress=bar.update,
+            )
+        except importer.BadRow as bad:
+            bar.close()
+            raise click.ClickException(
+                f"{file}: line {bad.line}: {bad.field}: {bad.msg}. Nothing from line "
+                f"{bad.chunk_start} on was written; rows before it were imported."
+            ) from None
+    click.echo(
+        f"imported {file}: {result.created} created, {result.updated} updated, "
+        f"{result.unchanged} unchanged",
+        err=True,
+    )
+
+
+@main.command("export")
+@click.argument("query", default="")
+@click.option(
+    "--format",
+    "fmt",
+    default="ndjson",
+    show_default=True,
+    type=click.Choice(["csv", "ndjson", "geojson", "acled"]),
+)
+@click.option("--output", "-o", type=click.File("wb"), default="-", show_default=True)
+def export_events(query: str, fmt: str, output: BinaryIO) -> None:
+    """Write the events matching QUERY, the API's filters as a query string
+    (e.g. "country=UA&date_from=2024-01-01"), to stdout or --output."""
+    settings = Settings()
+    factory = _session_factory()
+    gazetteer = Gazetteer(settings.gazetteer_path)
+    params = dict(parse_qsl(query, keep_blank_values=True))
+    sort = Sort(params.pop("sort")) if "sort" in params else Sort.OCCURRED_DESC
+    try:
+        filters = filters_from_query(params, gazetteer)
+    except (AppError, ValueError, TypeError) as exc:
+        raise click.BadParameter(str(exc), param_hint="QUERY") from None
+    filters.statuses = filters.statuses or event_query.default_statuses(
+        sync=filters.updated_since is not None
+    )
+    rows = event_query.iter_rows(factory, filters=filters, sort=sort, columns=(Event.document,))
+    for chunk in export.render(ExportFormat(fmt), (row.document.encode() for row in rows)):
+        output.write(chunk)

@@ -99,3 +99,59 @@ def wire_report_night() -> list[dict[str, Any]]:
             tags=["cross-border"],
         ),
     ]
+
+
+ACLED_PLACES = [
+    # location, admin1, country, iso, latitude, longitude
+    ("Kharkiv", "Kharkiv Oblast", "Ukraine", "804", "49.9935", "36.2304"),
+    ("Belgorod", "Belgorod Oblast", "Russia", "643", "50.5956", "36.5873"),
+    ("Omdurman", "Khartoum", "Sudan", "729", "15.6445", "32.4777"),
+    ("Goma", "North Kivu", "Democratic Republic of Congo", "180", "-1.6792", "29.2228"),
+    ("Gaza City", "Gaza Strip", "Palestine", "275", "31.5017", "34.4668"),
+]
+ACLED_TYPES = [
+    ("Explosions/Remote violence", "Shelling/artillery/missile attack"),
+    ("Explosions/Remote violence", "Air/drone strike"),
+    ("Battles", "Armed clash"),
+    ("Violence against civilians", "Attack"),
+]
+
+
+def acled_rows(count: int) -> list[dict[str, str]]:
+    """ACLED export rows, varied over places, types, actors and precisions."""
+    rows = []
+    for i in range(count):
+        place = ACLED_PLACES[i % len(ACLED_PLACES)]
+        event_type, sub_event_type = ACLED_TYPES[i % len(ACLED_TYPES)]
+        civilians = event_type == "Violence against civilians"
+        rows.append(
+            {
+                "event_id_cnty": f"TST{i:05d}",
+                "event_date": f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                "year": "2024",
+                "time_precision": str(1 + i % 3),
+                "disorder_type": "Political violence",
+                "event_type": event_type,
+                "sub_event_type": sub_event_type,
+                "actor1": f"Armed group {i % 7}",
+                "assoc_actor_1": "Militia A; Militia B" if i % 5 == 0 else "",
+                "actor2": f"Civilians ({place[2]})" if civilians else f"Armed group {(i + 3) % 7}",
+                "assoc_actor_2": "Local residents" if i % 4 == 0 else "",
+                "civilian_targeting": "Civilian targeting" if civilians else "",
+                "iso": place[3],
+                "country": place[2],
+                "admin1": place[1],
+                "admin2": f"District {i % 3}" if i % 2 else "",
+                "admin3": "",
+                "location": place[0],
+                "latitude": place[4],
+                "longitude": place[5],
+                "geo_precision": str(1 + i % 3),
+                "source": "Reuters; Local media" if i % 3 else "Ukrainska Pravda",
+                "notes": f"On {i} January, shelling was reported.",
+                "fatalities": str(i % 13),
+                "tags": "crowd size=no report" if i % 6 == 0 else "",
+                "timestamp": "1718000000",
+            }
+        )
+    return rows

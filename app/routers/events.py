@@ -1,11 +1,11 @@
 """``/v1/events``: create, read, list, patch, retract, history."""
 
 from collections.abc import Callable
-from enum import StrEnum
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
 from app.auth import Principal, Scope
@@ -18,7 +18,8 @@ from app.deps import (
     require,
     require_json_body,
 )
-from app.interchange import geojson
+from app.interchange import export, geojson
+from app.interchange.export import ExportFormat
 from app.models import Event
 from app.routers.filters import EventFiltersDep
 from app.schemas.event import (
@@ -36,11 +37,6 @@ from app.services import event_query, events, idempotency
 from app.services.event_query import Sort
 
 router = APIRouter(prefix="/v1/events", tags=["events"])
-
-
-class ListFormat(StrEnum):
-    JSON = "json"
-    GEOJSON = "geojson"
 
 
 JSON = "application/json"
@@ -174,6 +170,13 @@ def create_batch(
     return _idempotent(session, principal, idempotency_key, batch.model_dump(mode="json"), handler)
 
 
+def _served(row: Any, principal: Principal) -> bytes:
+    """The event as this caller may see it: a retraction is a tombstone to the public."""
+    if row.status == Status.RETRACTED and not principal.sees_unpublished:
+        return _tombstone(row)
+    return bytes(row.document.encode())
+
+
 def _tombstone(row: Any) -> bytes:
     return orjson.dumps(
         {
@@ -195,11 +198,22 @@ def list_events(
     sort: Annotated[
         Sort | None, Query(description="Default `-occurred_on`; `updated_at` with `updated_since`.")
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    limit: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=1000,
+            description="Page size (default 50). CSV, NDJSON and ACLED "
+            "exports without `limit` stream every matching event.",
+        ),
+    ] = None,
     cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
     format: Annotated[
-        ListFormat | None,
-        Query(description="`json` (default) or `geojson`; also chosen by `Accept`."),
+        ExportFormat | None,
+        Query(
+            description="json (default), geojson, csv, ndjson or acled; also chosen by "
+            "`Accept` (application/geo+json, text/csv, application/x-ndjson)."
+        ),
     ] = None,
 ) -> Response:
     """Events matching every filter, newest first, in pages linked by opaque keyset cursors.
@@ -208,28 +222,23 @@ def list_events(
     `near` was resolved in the gazetteer, `places` in the response says which place each
     name was taken to mean.
     """
-    if format is None:
-        accept = request.headers.get("accept", "")
-        format = ListFormat.GEOJSON if geojson.MEDIA_TYPE in accept else ListFormat.JSON
+    fmt = format or export.from_accept(request.headers.get("accept", ""))
     sync = filters.updated_since is not None
     if any(s != Status.PUBLISHED for s in filters.statuses):
         require(principal, Scope.WRITE)
     filters.statuses = filters.statuses or event_query.default_statuses(sync=sync)
     sort = sort or (Sort.UPDATED_ASC if sync else Sort.OCCURRED_DESC)
+    columns = (Event.document, Event.status, Event.external_id, Event.version, Event.updated_at)
+    if fmt in export.STREAMED and limit is None:
+        rows = event_query.iter_rows(
+            request.app.state.session_factory, filters=filters, sort=sort, columns=columns
+        )
+        documents = (_served(row, principal) for row in rows)
+        return StreamingResponse(export.render(fmt, documents), media_type=export.MEDIA_TYPES[fmt])
     page = event_query.list_events(
-        session,
-        filters=filters,
-        sort=sort,
-        limit=limit,
-        cursor=cursor,
-        columns=(Event.document, Event.status, Event.external_id, Event.version, Event.updated_at),
+        session, filters=filters, sort=sort, limit=limit or 50, cursor=cursor, columns=columns
     )
-    items = [
-        _tombstone(row)
-        if row.status == Status.RETRACTED and not principal.sees_unpublished
-        else row.document.encode()
-        for row in page.rows
-    ]
+    items = [_served(row, principal) for row in page.rows]
     headers, next_url = {}, None
     if page.next_cursor:
         next_url = str(request.url.include_query_params(cursor=page.next_cursor))
@@ -238,11 +247,14 @@ def list_events(
         [filters.near.place] if filters.near and filters.near.place else []
     )
     extra = {"places": places} if places else {}
-    if format == ListFormat.GEOJSON:
+    if fmt == ExportFormat.GEOJSON:
         body = geojson.feature_collection(
             items, next_cursor=page.next_cursor, next_url=next_url, extra=extra
         )
         return Response(body, media_type=geojson.MEDIA_TYPE, headers=headers)
+    if fmt != ExportFormat.JSON:
+        body = b"".join(export.render(fmt, items))
+        return Response(body, media_type=export.MEDIA_TYPES[fmt], headers=headers)
     body = (
         b'{"items":['
         + b",".join(items)

@@ -1,8 +1,9 @@
 """Query parameters shared by ``GET /v1/events`` and ``GET /v1/stats``."""
 
+import inspect
 import math
-from datetime import date
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any
 
 from fastapi import Depends, Query
 from pydantic import AwareDatetime
@@ -187,3 +188,22 @@ def event_filters(
 
 
 EventFiltersDep = Annotated[EventFilters, Depends(event_filters)]
+
+
+def filters_from_query(params: dict[str, str], gazetteer: Gazetteer) -> EventFilters:
+    """The filters of a query string outside a request (``sitrep export``)."""
+    known = set(inspect.signature(event_filters).parameters) - {"gazetteer"}
+    unknown = sorted(set(params) - known)
+    if unknown:
+        raise ValueError(
+            f"unknown filter {', '.join(unknown)}; filters: {', '.join(sorted(known))}"
+        )
+    converters: dict[str, Any] = {
+        "date_from": date.fromisoformat,
+        "date_to": date.fromisoformat,
+        "updated_since": datetime.fromisoformat,
+        "min_fatalities": int,
+        "radius_km": float,
+    }
+    values = {name: converters.get(name, str)(value) for name, value in params.items()}
+    return event_filters(gazetteer=gazetteer, **values)

@@ -36,6 +36,8 @@ class _Input(BaseModel):
 class Location(_Input):
     name: Name
     admin1: Name | None = None
+    admin2: Name | None = None
+    admin3: Name | None = None
     country: str | None = Field(
         default=None,
         description="ISO 3166-1 alpha-2; an English name "

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -9,8 +10,9 @@ from typing import Any, NamedTuple
 
 import orjson
 from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
+from app.db import transaction
 from app.errors import BadRequest, ValidationFailed
 from app.geo.distance import box_around, cells_in_box, distance_sql, lon_ranges
 from app.models import Actor, Event, EventTag, Source
@@ -211,6 +213,33 @@ def list_events(
         rows = rows[:limit]
         next_cursor = encode_cursor(sort, rows[-1].sort_key, rows[-1].id)
     return Page(rows=rows, next_cursor=next_cursor)
+
+
+def iter_rows(
+    factory: sessionmaker[Session],
+    *,
+    filters: EventFilters,
+    sort: Sort,
+    columns: tuple[Any, ...],
+    batch_size: int = 1000,
+) -> Iterator[Any]:
+    """Every matching row, fetched in keyset batches each in its own short transaction,
+    so an export of a million events holds one batch in memory and no long transaction."""
+    cursor = None
+    while True:
+        with transaction(factory) as session:
+            page = list_events(
+                session,
+                filters=filters,
+                sort=sort,
+                limit=batch_size,
+                cursor=cursor,
+                columns=columns,
+            )
+        yield from page.rows
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
 
 
 def default_statuses(*, sync: bool) -> list[Status]:

@@ -197,7 +197,8 @@ def _revision(
     }
 
 
-def _existing_external_ids(session: Session, external_ids: list[str]) -> dict[str, str]:
+def existing_external_ids(session: Session, external_ids: list[str]) -> dict[str, str]:
+    """Which of these external ids are taken, mapped to the events that hold them."""
     if not external_ids:
         return {}
     rows = session.execute(
@@ -226,6 +227,8 @@ def create(
     Locations are placed in the gazetteer first; an unknown place is a 422 naming the
     item (``body.events.<index>`` in a batch).
     """
+    if not events:
+        return []
     external_ids = [e.external_id for e in events if e.external_id is not None]
     seen: dict[str, int] = {}
     for index, event in enumerate(events):
@@ -238,7 +241,7 @@ def create(
                 index=index,
             )
         seen[event.external_id] = index
-    taken = _existing_external_ids(session, external_ids)
+    taken = existing_external_ids(session, external_ids)
     if taken:
         ext, existing_id = next(iter(taken.items()))
         index = seen[ext]
@@ -362,7 +365,7 @@ def update_event(
     ):
         raise Forbidden("Only an admin key can restore a retracted event.")
     if "external_id" in changes and event.external_id is not None:
-        taken = _existing_external_ids(session, [event.external_id])
+        taken = existing_external_ids(session, [event.external_id])
         if taken:
             raise Conflict(
                 f"external_id {event.external_id!r} already belongs to event "

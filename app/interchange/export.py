@@ -1,0 +1,78 @@
+"""Writing served events (JSON documents) in each export format, as a byte stream."""
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Iterator
+from enum import StrEnum
+from typing import Any
+
+import orjson
+
+from app.interchange import acled, flat, geojson
+
+
+class ExportFormat(StrEnum):
+    JSON = "json"
+    GEOJSON = "geojson"
+    CSV = "csv"
+    NDJSON = "ndjson"
+    ACLED = "acled"
+
+
+MEDIA_TYPES = {
+    ExportFormat.JSON: "application/json",
+    ExportFormat.GEOJSON: geojson.MEDIA_TYPE,
+    ExportFormat.CSV: "text/csv; charset=utf-8",
+    ExportFormat.NDJSON: "application/x-ndjson",
+    ExportFormat.ACLED: "text/csv; charset=utf-8",
+}
+# Formats a client may choose by Accept alone (ACLED needs format=acled).
+BY_ACCEPT = {
+    geojson.MEDIA_TYPE: ExportFormat.GEOJSON,
+    "text/csv": ExportFormat.CSV,
+    "application/x-ndjson": ExportFormat.NDJSON,
+}
+# Formats the API streams whole when no ``limit`` is given.
+STREAMED = {ExportFormat.CSV, ExportFormat.NDJSON, ExportFormat.ACLED}
+
+
+def from_accept(accept: str) -> ExportFormat:
+    for media_type, fmt in BY_ACCEPT.items():
+        if media_type in accept:
+            return fmt
+    return ExportFormat.JSON
+
+
+def _csv(
+    columns: list[str], to_row: Callable[[dict[str, Any]], list[Any]], documents: Iterable[bytes]
+) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for count, document in enumerate(documents, 1):
+        writer.writerow(to_row(orjson.loads(document)))
+        if count % 500 == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def _geojson(documents: Iterable[bytes]) -> Iterator[bytes]:
+    yield b'{"type":"FeatureCollection","features":['
+    for count, document in enumerate(documents):
+        yield (b"," if count else b"") + orjson.dumps(geojson.feature(orjson.loads(document)))
+    yield b"]}"
+
+
+def render(fmt: ExportFormat, documents: Iterable[bytes]) -> Iterator[bytes]:
+    """The bytes of a whole export; consumes ``documents`` lazily."""
+    if fmt == ExportFormat.NDJSON:
+        return (document + b"\n" for document in documents)
+    if fmt == ExportFormat.CSV:
+        return _csv(flat.COLUMNS, flat.to_row, documents)
+    if fmt == ExportFormat.ACLED:
+        return _csv(acled.COLUMNS, acled.to_row, documents)
+    if fmt == ExportFormat.GEOJSON:
+        return _geojson(documents)
+    raise ValueError(f"{fmt} is not a streamed format")

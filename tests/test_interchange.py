@@ -1,0 +1,187 @@
+"""Imports and exports: streamed CSV/NDJSON/ACLED over HTTP, ``sitrep import`` and
+``sitrep export`` with ACLED, UCDP, CSV and NDJSON files."""
+
+import csv
+import io
+from pathlib import Path
+
+import orjson
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from app.cli import main
+from app.interchange import acled, flat
+from tests.factories import acled_rows, event_payload, wire_report_night
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def run(database_url: str, client: TestClient) -> CliRunner:
+    return CliRunner(env={"SITREP_DATABASE_URL": database_url})
+
+
+@pytest.fixture
+def night(client: TestClient, writer: dict[str, str]) -> None:
+    response = client.post("/v1/events/batch", json={"events": wire_report_night()}, headers=writer)
+    assert response.status_code == 201
+
+
+def _write_csv(path: Path, columns: list[str], rows: list[dict[str, str]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_csv_export_streams_every_event_with_flat_columns(client: TestClient, night: None) -> None:
+    response = client.get("/v1/events", params={"format": "csv"})
+
+    assert response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert list(rows[0]) == flat.COLUMNS
+    assert [r["external_id"] for r in rows] == ["wire-kyiv", "wire-kharkiv", "wire-belgorod"]
+    kharkiv = rows[1]
+    assert (kharkiv["country"], kharkiv["fatalities_best"], kharkiv["injured_best"]) == (
+        "UA",
+        "11",
+        "17",
+    )
+
+
+def test_csv_by_accept_and_paged_with_limit(client: TestClient, night: None) -> None:
+    response = client.get("/v1/events", params={"limit": 1}, headers={"Accept": "text/csv"})
+
+    assert len(list(csv.DictReader(io.StringIO(response.text)))) == 1
+    assert 'rel="next"' in response.headers["link"]
+
+
+def test_ndjson_export_is_the_full_json_per_line(client: TestClient, night: None) -> None:
+    response = client.get("/v1/events", params={"format": "ndjson", "country": "RU"})
+
+    lines = response.text.splitlines()
+    assert response.headers["content-type"] == "application/x-ndjson"
+    assert [orjson.loads(line)["external_id"] for line in lines] == ["wire-belgorod"]
+    assert (
+        orjson.loads(lines[0])
+        == client.get("/v1/events", params={"country": "RU"}).json()["items"][0]
+    )
+
+
+def test_acled_import_reimport_and_export_round_trip(
+    run: CliRunner, client: TestClient, tmp_path: Path
+) -> None:
+    rows = acled_rows(300)
+    path = _write_csv(tmp_path / "acled.csv", acled.COLUMNS, rows)
+
+    first = run.invoke(main, ["import", str(path), "--format", "acled"])
+    again = run.invoke(main, ["import", str(path), "--format", "acled"])
+    exported = client.get("/v1/events", params={"format": "acled", "sort": "occurred_on"})
+
+    assert first.exit_code == 0, first.output
+    assert "300 created" in first.output
+    assert again.exit_code == 0, again.output
+    assert "0 created, 0 updated, 300 unchanged" in again.output
+    back = {r["event_id_cnty"]: r for r in csv.DictReader(io.StringIO(exported.text))}
+    assert len(back) == 300
+    for row in rows:
+        for column in acled.COLUMNS:
+            if column != "timestamp":  # written as Sitrep's own updated_at
+                assert back[row["event_id_cnty"]][column] == row[column], column
+
+
+def test_acled_export_by_the_cli(run: CliRunner, night: None, tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+
+    result = run.invoke(main, ["export", "country=UA", "--format", "acled", "-o", str(out)])
+
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(out.open()))
+    assert {r["event_id_cnty"] for r in rows} == {"wire-kyiv", "wire-kharkiv"}
+    assert {r["iso"] for r in rows} == {"804"}
+
+
+def test_bad_row_names_its_line_and_field_and_its_chunk_is_not_written(
+    run: CliRunner, client: TestClient, tmp_path: Path
+) -> None:
+    rows = acled_rows(250)
+    rows[160]["event_date"] = "2024-02-31"
+    path = _write_csv(tmp_path / "acled.csv", acled.COLUMNS, rows)
+
+    result = run.invoke(main, ["import", str(path), "--format", "acled", "--chunk-size", "100"])
+
+    assert result.exit_code == 1
+    assert "line 162" in result.output and "occurred_on" in result.output
+    stored = client.get("/v1/events", params={"limit": 1000}).json()["items"]
+    assert len(stored) == 100  # the first chunk only; rows 101-200 are one failed chunk
+
+
+def test_ucdp_ged_import(run: CliRunner, client: TestClient) -> None:
+    result = run.invoke(main, ["import", str(DATA / "ucdp_ged_sample.csv"), "--format", "ucdp"])
+
+    assert result.exit_code == 0, result.output
+    events = {
+        e["external_id"]: e for e in client.get("/v1/events", params={"limit": 10}).json()["items"]
+    }
+    hroza = events["ucdp-500001"]
+    assert hroza["fatalities"] == {"low": 52, "best": 59, "high": 62}
+    assert hroza["location"]["country"] == "UA"
+    assert hroza["event_type"] == "Battles"
+    geneina = events["ucdp-500002"]
+    assert geneina["event_type"] == "Violence against civilians"
+    assert geneina["date_precision"] == "week"
+    assert [a["role"] for a in geneina["actors"]] == ["perpetrator", "target"]
+
+
+def test_ndjson_export_reimports_unchanged(run: CliRunner, night: None, tmp_path: Path) -> None:
+    out = tmp_path / "events.ndjson"
+    run.invoke(main, ["export", "--format", "ndjson", "-o", str(out)])
+
+    result = run.invoke(main, ["import", str(out)])
+
+    assert result.exit_code == 0, result.output
+    assert "0 created, 0 updated, 3 unchanged" in result.output
+
+
+def test_flat_csv_import(run: CliRunner, client: TestClient, tmp_path: Path) -> None:
+    row = {
+        "external_id": "sheet-1",
+        "title": "Drone strike",
+        "occurred_on": "2024-06-01",
+        "event_type": "Explosions/Remote violence",
+        "sub_event_type": "Air/drone strike",
+        "location": "Sumy",
+        "country": "Ukraine",
+        "fatalities_best": "2",
+        "actors": "Military Forces of Russia (perpetrator)",
+        "tags": "drones; night",
+    }
+    path = _write_csv(tmp_path / "sheet.csv", list(row), [row])
+
+    result = run.invoke(main, ["import", str(path)])
+
+    assert result.exit_code == 0, result.output
+    event = client.get("/v1/events", params={"q": "Drone"}).json()["items"][0]
+    assert event["location"]["admin1"] == "Sumy Oblast"  # geocoded
+    assert event["fatalities"]["best"] == 2
+    assert event["actors"] == [
+        {
+            "name": "Military Forces of Russia",
+            "role": "perpetrator",
+            "attribution": None,
+            "attributed_by": None,
+        }
+    ]
+    assert event["tags"] == ["drones", "night"]
+
+
+def test_import_of_ndjson_bodies(run: CliRunner, client: TestClient, tmp_path: Path) -> None:
+    path = tmp_path / "bodies.ndjson"
+    path.write_bytes(b"\n".join(orjson.dumps(event_payload(external_id=f"n{i}")) for i in range(3)))
+
+    result = run.invoke(main, ["import", str(path)])
+
+    assert result.exit_code == 0, result.output
+    assert len(client.get("/v1/events").json()["items"]) == 3
