@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.dependencies.models import Dependant
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,7 +16,7 @@ from app.geo.gazetteer import Gazetteer
 from app.services import keys
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -28,7 +29,7 @@ def _factory(request: Request) -> sessionmaker[Session]:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_gazetteer(request: Request) -> Gazetteer:
+async def get_gazetteer(request: Request) -> Gazetteer:
     gazetteer: Gazetteer = request.app.state.gazetteer
     return gazetteer
 
@@ -46,12 +47,18 @@ def _presented_key(request: Request) -> str | None:
     return request.headers.get("x-api-key")
 
 
-def get_principal(request: Request) -> Principal:
-    """The caller: anonymous without a key, 401 for a key that is not valid."""
+async def get_principal(request: Request) -> Principal:
+    """The caller: anonymous without a key, 401 for a key that is not valid.
+
+    Async so that anonymous reads skip a thread hop; a key is looked up in a thread.
+    """
     key = _presented_key(request)
     if key is None:
         return ANONYMOUS
-    factory = _factory(request)
+    return await run_in_threadpool(_authenticate, _factory(request), key)
+
+
+def _authenticate(factory: sessionmaker[Session], key: str) -> Principal:
     with transaction(factory) as session:
         principal, stale = keys.authenticate(session, key=key)
     if stale:
@@ -72,11 +79,11 @@ def require(principal: Principal, scope: Scope) -> Principal:
     return principal
 
 
-def get_reader(principal: PrincipalDep, settings: SettingsDep) -> Principal:
+async def get_reader(principal: PrincipalDep, settings: SettingsDep) -> Principal:
     return principal if settings.public_read else require(principal, Scope.READ)
 
 
-def get_writer(principal: PrincipalDep) -> Principal:
+async def get_writer(principal: PrincipalDep) -> Principal:
     return require(principal, Scope.WRITE)
 
 
@@ -104,7 +111,7 @@ ReadSession = Annotated[Session, Depends(get_read_session, scope="function")]
 WriteSession = Annotated[Session, Depends(get_write_session, scope="function")]
 
 
-def require_json_body(request: Request) -> None:
+async def require_json_body(request: Request) -> None:
     """415 unless the body is declared as JSON (``application/json`` or ``*+json``)."""
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if media_type != "application/json" and not (

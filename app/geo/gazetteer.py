@@ -6,6 +6,7 @@ folded form (``app.geo.names.fold_name``), over every alternate name and script.
 """
 
 import difflib
+import functools
 import importlib.metadata
 import json
 import math
@@ -169,7 +170,11 @@ class Gazetteer:
 
     def resolve(self, name: str, *, countries: list[str] | None = None) -> Place | None:
         """The place a name means: the most populous one with that name (in ``countries``)."""
-        matches = self._matches("n.key = ?", [fold_name(name)], countries, limit=1)
+        return self._resolve(fold_name(name), tuple(countries or ()))
+
+    @functools.lru_cache(maxsize=100_000)  # noqa: B019 - one gazetteer per process
+    def _resolve(self, key: str, countries: tuple[str, ...]) -> Place | None:
+        matches = self._matches("n.key = ?", [key], list(countries), limit=1)
         return matches[0] if matches else None
 
     def search(
@@ -224,6 +229,7 @@ class Gazetteer:
             places.setdefault(place.id, place)
         return list(places.values())[:limit]
 
+    @functools.lru_cache(maxsize=10_000)  # noqa: B019 - one gazetteer per process
     def admin1_codes(self, name: str) -> list[str]:
         """Codes of the admin1 regions a name (any alias) can mean."""
         rows = self._db.execute(

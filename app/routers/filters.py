@@ -1,5 +1,6 @@
 """Query parameters shared by ``GET /v1/events`` and ``GET /v1/stats``."""
 
+import asyncio
 import inspect
 import math
 from datetime import date, datetime
@@ -86,7 +87,7 @@ def _near(
     )
 
 
-def event_filters(
+async def event_filters(
     gazetteer: GazetteerDep,
     date_from: Annotated[
         date | None, Query(description="Inclusive lower bound on occurred_on.")
@@ -206,4 +207,4 @@ def filters_from_query(params: dict[str, str], gazetteer: Gazetteer) -> EventFil
         "radius_km": float,
     }
     values = {name: converters.get(name, str)(value) for name, value in params.items()}
-    return event_filters(gazetteer=gazetteer, **values)
+    return asyncio.run(event_filters(gazetteer=gazetteer, **values))

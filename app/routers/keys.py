@@ -12,7 +12,7 @@ from app.schemas.problem import PROBLEM_RESPONSES
 from app.services import keys
 
 
-def get_admin(principal: PrincipalDep) -> Principal:
+async def get_admin(principal: PrincipalDep) -> Principal:
     return require(principal, Scope.ADMIN)
 
 

@@ -173,9 +173,10 @@ def _child_rows(event_id: str, event: EventCreate) -> dict[type, list[dict[str, 
 
 
 def _insert_children(session: Session, rows: dict[type, list[dict[str, Any]]]) -> None:
+    """Core inserts on the connection (one executemany per table), not the ORM's bulk path."""
     for model, values in rows.items():
         if values:
-            session.execute(insert(model), values)
+            session.connection().execute(insert(model), values)
 
 
 def _revision(
@@ -273,12 +274,12 @@ def create(
             _revision(doc, action="created", when=now, principal=principal, changes={})
         )
     try:
-        session.execute(insert(Event), event_rows)
+        session.connection().execute(insert(Event), event_rows)
     except IntegrityError:
         # Another writer took one of these external ids since we looked.
         raise Conflict("an external_id in the request was taken by a concurrent write") from None
     _insert_children(session, children)
-    session.execute(insert(Revision), revisions)
+    session.connection().execute(insert(Revision), revisions)
     return docs
 
 
@@ -390,7 +391,7 @@ def update_event(
     for model in _CHILD_TABLES:
         session.execute(delete(model).where(model.event_id == event_id))
     _insert_children(session, _child_rows(event_id, event))
-    session.execute(
+    session.connection().execute(
         insert(Revision),
         [_revision(doc, action=action, when=now, principal=principal, changes=changes)],
     )

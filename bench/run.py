@@ -1,0 +1,433 @@
+"""Sitrep's benchmark suite: one command, peers measured in the same run.
+
+    python -m bench.run --events 1000000 [--postgres URL]
+
+Generates N events (bench/generate.py), loads them through ``sitrep import``, loads the same
+rows into a flat table for Datasette (with sqlite-utils), starts Sitrep, Datasette and the
+bare-metal ceiling (bench/ceiling.py) and measures scenarios A-G with ``wrk`` at fixed
+concurrency, alternating Sitrep and each peer round by round. Writes a Markdown report.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import orjson
+import psutil
+import sqlite_utils
+
+from bench.generate import events as generate_events
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+MONTH = ("2024-03-01", "2024-03-31")
+FRONT_BOX = "35.0,48.0,38.5,50.5"  # Kharkiv to Zaporizhzhia
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def server(args: list[str], env: dict[str, str], ready_path: str) -> Iterator[tuple[str, int]]:
+    """Start a server process; yields (base URL, pid) once ``ready_path`` answers 200."""
+    port = free_port()
+    command = [arg.replace("{port}", str(port)) for arg in args]
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"{command} exited with {process.returncode}")
+            try:
+                if httpx.get(base + ready_path, timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{command} did not start")
+            time.sleep(0.3)
+        yield base, process.pid
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def wrk(url: str, *, duration: int, connections: int, script: Path | None = None) -> dict:
+    """Requests/s, p50 and p99 (ms) from ``wrk --latency``; non-2xx answers are an error."""
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+    if script:
+        command += ["-s", str(script)]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx" in out:
+        raise RuntimeError(f"errors from {url}:\n{out}")
+
+    def ms(label: str) -> float:
+        match = re.search(rf"{label}\s+([\d.]+)(us|ms|s)\b", out)
+        assert match, out
+        value, unit = float(match.group(1)), match.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    return {"rps": rps, "p50": ms("50%"), "p99": ms("99%")}
+
+
+def interleaved(
+    urls: dict[str, str], *, rounds: int, duration: int, connections: int
+) -> dict[str, dict]:
+    """Each URL measured ``rounds`` times, in turn; the median round of each."""
+    results: dict[str, list[dict]] = {name: [] for name in urls}
+    for _ in range(rounds):
+        for name, url in urls.items():
+            results[name].append(wrk(url, duration=duration, connections=connections))
+    return {
+        name: sorted(runs, key=lambda r: r["rps"])[len(runs) // 2] for name, runs in results.items()
+    }
+
+
+def flat_table(source: Path, target: Path) -> None:
+    """The generated events as Datasette would publish them: one flat row each."""
+    db = sqlite_utils.Database(target, recreate=True)
+
+    def rows() -> Iterator[dict]:
+        with source.open("rb") as handle:
+            for line in handle:
+                e = orjson.loads(line)
+                loc = e["location"]
+                killed = [
+                    c["count"]
+                    for c in e["casualties"]
+                    if c["kind"] == "killed" and c.get("group", "all") == "all"
+                ]
+                yield {
+                    "id": e["external_id"],
+                    "title": e["title"],
+                    "event_type": e["event_type"],
+                    "sub_event_type": e["sub_event_type"],
+                    "occurred_on": e["occurred_on"],
+                    "location": loc["name"],
+                    "admin1": loc["admin1"],
+                    "country": loc["country"],
+                    "latitude": loc["latitude"],
+                    "longitude": loc["longitude"],
+                    "fatalities": min(killed) if killed else None,
+                }
+
+    db["events"].insert_all(rows(), pk="id", batch_size=10_000)
+    db["events"].create_index(["country", "occurred_on"])
+    db["events"].create_index(["occurred_on"])
+
+
+def peak_rss_mb(pid: int) -> float:
+    """Largest resident set of the server's processes so far (VmHWM), in MB."""
+    processes = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    peaks = []
+    for process in processes:
+        status = Path(f"/proc/{process.pid}/status").read_text()
+        peaks.append(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024)  # type: ignore[union-attr]
+    return max(peaks)
+
+
+def csv_export(base: str, pid: int) -> dict:
+    started, rows = time.perf_counter(), -1
+    with httpx.stream("GET", f"{base}/v1/events?format=csv", timeout=None) as response:
+        for chunk in response.iter_bytes():
+            rows += chunk.count(b"\n")
+    elapsed = time.perf_counter() - started
+    return {"rows": rows, "rows_per_s": rows / elapsed, "peak_rss_mb": peak_rss_mb(pid)}
+
+
+def batch_posts(base: str, key: str, lines: list[bytes], clients: int = 2) -> float:
+    """Events/s posting ``lines`` in batches of 1000 from ``clients`` threads."""
+    batches = [lines[i : i + 1000] for i in range(0, len(lines), 1000)]
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+
+    def post(mine: list[list[bytes]]) -> None:
+        with httpx.Client(timeout=120) as client:
+            for batch in mine:
+                body = b'{"events":[' + b",".join(batch) + b"]}"
+                response = client.post(f"{base}/v1/events/batch", content=body, headers=headers)
+                response.raise_for_status()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=post, args=(batches[i::clients],)) for i in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(lines) / (time.perf_counter() - started)
+
+
+POST_SCRIPT = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer KEY"
+wrk.body = BODY
+"""
+
+
+def run_sqlite(args: argparse.Namespace, work: Path, data: Path, report: dict) -> None:
+    db_path = work / "sitrep.db"
+    url = f"sqlite:///{db_path}"
+    env = {"SITREP_DATABASE_URL": url}
+    report["import"] = import_events(url, data)
+    print(f"import: {report['import']}", file=sys.stderr)
+    flat = work / "flat.db"
+    started = time.perf_counter()
+    flat_table(data, flat)
+    report["flat_table_s"] = time.perf_counter() - started
+    key = create_key(env)
+    measure(args, env, key, report, peers=True, ceiling_db=db_path, flat=flat)
+
+
+def import_events(url: str, data: Path) -> dict:
+    env = {**os.environ, "SITREP_DATABASE_URL": url}
+    subprocess.run([BIN / "sitrep", "db", "upgrade"], env=env, check=True, capture_output=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [BIN / "sitrep", "import", str(data), "--chunk-size", "2000"],
+        env=env,
+        check=True,
+        stderr=subprocess.DEVNULL,
+    )
+    elapsed = time.perf_counter() - started
+    count = sum(1 for _ in data.open("rb"))
+    return {"events": count, "seconds": round(elapsed, 1), "events_per_s": round(count / elapsed)}
+
+
+def create_key(env: dict[str, str]) -> str:
+    out = subprocess.run(
+        [BIN / "sitrep", "keys", "create", "--name", f"bench-{time.time_ns()}", "--scope", "write"],
+        env={**os.environ, **env},
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+def measure(
+    args: argparse.Namespace,
+    env: dict[str, str],
+    key: str,
+    report: dict,
+    *,
+    peers: bool,
+    ceiling_db: Path | None = None,
+    flat: Path | None = None,
+) -> None:
+    a = f"/v1/events?country=UA&date_from={MONTH[0]}&date_to={MONTH[1]}&limit=100"
+    b = f"/v1/events?bbox={FRONT_BOX}&date_from={MONTH[0]}&date_to={MONTH[1]}&limit=100"
+    c = f"/v1/events?near=Kharkiv&radius_km=25&date_from={MONTH[0]}&date_to={MONTH[1]}&limit=100"
+    d = "/v1/stats?interval=week&group_by=admin1&country=UA&date_from=2024-01-01&date_to=2024-12-31"
+    sitrep_cmd = [str(BIN / "sitrep"), "serve", "--port", "{port}", "--workers", "2"]
+    run = {"rounds": args.rounds, "duration": args.duration, "connections": args.connections}
+    with server(sitrep_cmd, env, "/readyz") as (sitrep, _):
+        event_id = httpx.get(f"{sitrep}{a}").json()["items"][0]["id"]
+        if peers:
+            assert flat is not None and ceiling_db is not None
+            lean = "&_nocount=1&_nofacet=1"
+            ds_a = (
+                f"/flat/events.json?country=UA&occurred_on__gte={MONTH[0]}"
+                f"&occurred_on__lte={MONTH[1]}&_sort_desc=occurred_on&_size=100"
+            )
+            lon0, lat0, lon1, lat1 = FRONT_BOX.split(",")
+            ds_b = (
+                f"/flat/events.json?longitude__gte={lon0}&longitude__lte={lon1}"
+                f"&latitude__gte={lat0}&latitude__lte={lat1}&occurred_on__gte={MONTH[0]}"
+                f"&occurred_on__lte={MONTH[1]}&_sort_desc=occurred_on&_size=100"
+            )
+            datasette_cmd = [
+                str(BIN / "datasette"),
+                "serve",
+                str(flat),
+                "--port",
+                "{port}",
+                "--setting",
+                "sql_time_limit_ms",
+                "20000",
+                "--setting",
+                "default_page_size",
+                "100",
+            ]
+            ceiling_cmd = [
+                str(BIN / "uvicorn"),
+                "bench.ceiling:app",
+                "--port",
+                "{port}",
+                "--workers",
+                "2",
+                "--log-level",
+                "warning",
+            ]
+            with (
+                server(datasette_cmd, {}, "/-/versions.json") as (ds, _),
+                server(
+                    ceiling_cmd,
+                    {"CEILING_DATABASE": str(ceiling_db)},
+                    f"/page?country=UA&date_from={MONTH[0]}&date_to={MONTH[1]}",
+                ) as (ceiling, _),
+            ):
+                report["A"] = interleaved(
+                    {
+                        "sitrep": sitrep + a,
+                        "datasette": ds + ds_a,
+                        "datasette_lean": ds + ds_a + lean,
+                        "ceiling": f"{ceiling}/page?country=UA&date_from={MONTH[0]}"
+                        f"&date_to={MONTH[1]}",
+                    },
+                    **run,
+                )
+                report["B"] = interleaved(
+                    {"sitrep": sitrep + b, "datasette_lean": ds + ds_b + lean}, **run
+                )
+        else:
+            report["A"] = interleaved({"sitrep": sitrep + a}, **run)
+            report["B"] = interleaved({"sitrep": sitrep + b}, **run)
+        report["C"] = interleaved({"sitrep": sitrep + c}, **run)
+        report["D"] = interleaved({"sitrep": sitrep + d}, **run)
+        report["G_get"] = interleaved({"sitrep": f"{sitrep}/v1/events/{event_id}"}, **run)
+        body = json.dumps(orjson.loads(generate_events(1, seed=99)[0]) | {"external_id": None})
+        script = Path(tempfile.mkstemp(suffix=".lua")[1])
+        script.write_text(POST_SCRIPT.replace("KEY", key).replace("BODY", json.dumps(body)))
+        report["G_post"] = wrk(
+            f"{sitrep}/v1/events",
+            duration=args.duration,
+            connections=args.connections,
+            script=script,
+        )
+        report["F_batch_posts_per_s"] = round(
+            batch_posts(
+                sitrep,
+                key,
+                [
+                    orjson.dumps(orjson.loads(line) | {"external_id": None})
+                    for line in generate_events(20_000, seed=7)
+                ],
+            )
+        )
+    with server([*sitrep_cmd[:-2], "--workers", "1"], env, "/readyz") as (sitrep, pid):
+        report["E"] = csv_export(sitrep, pid)
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}x" if b else "-"
+
+
+def markdown(report: dict, args: argparse.Namespace) -> str:
+    sq, lines = report["sqlite"], []
+    lines.append(
+        f"Measured {time.strftime('%Y-%m-%d')} on this machine ({os.cpu_count()} cores),"
+        f" {sq['import']['events']:,} events, wrk -t2 -c{args.connections}, "
+        f"{args.rounds} interleaved rounds of {args.duration} s (median round).\n"
+    )
+    lines.append("| scenario | server | req/s | p50 ms | p99 ms |")
+    lines.append("|---|---|---|---|---|")
+    for scenario in ("A", "B", "C", "D", "G_get", "G_post"):
+        for name, result in (
+            sq[scenario].items() if scenario != "G_post" else [("sitrep", sq[scenario])]
+        ):
+            lines.append(
+                f"| {scenario} | {name} | {result['rps']:.0f} | {result['p50']:.1f} |"
+                f" {result['p99']:.1f} |"
+            )
+    a = sq["A"]
+    lines.append("")
+    lines.append(
+        f"- A: Sitrep/Datasette {ratio(a['sitrep']['rps'], a['datasette']['rps'])}, "
+        f"Sitrep/Datasette-lean {ratio(a['sitrep']['rps'], a['datasette_lean']['rps'])},"
+        f" Sitrep/ceiling {ratio(a['sitrep']['rps'], a['ceiling']['rps'])}"
+    )
+    b = sq["B"]
+    lines.append(
+        f"- B: Sitrep/Datasette-lean {ratio(b['sitrep']['rps'], b['datasette_lean']['rps'])}"
+    )
+    e = sq["E"]
+    lines.append(
+        f"- E: CSV export of {e['rows']:,} events at {e['rows_per_s']:,.0f} rows/s, "
+        f"peak RSS {e['peak_rss_mb']:.0f} MB"
+    )
+    lines.append(
+        f"- F: import {sq['import']['events_per_s']:,} events/s "
+        f"({sq['import']['seconds']} s); batch POSTs "
+        f"{sq['F_batch_posts_per_s']:,} events/s"
+    )
+    if "postgresql" in report:
+        pg = report["postgresql"]
+        lines.append("\nPostgreSQL (same data, same scenarios):\n")
+        lines.append("| scenario | req/s | p50 ms | p99 ms | PostgreSQL/SQLite req/s |")
+        lines.append("|---|---|---|---|---|")
+        for scenario in ("A", "B", "C", "D"):
+            result = pg[scenario]["sitrep"]
+            lines.append(
+                f"| {scenario} | {result['rps']:.0f} | {result['p50']:.1f} | "
+                f"{result['p99']:.1f} | "
+                f"{ratio(result['rps'], sq[scenario]['sitrep']['rps'])} |"
+            )
+        lines.append(
+            f"\n- F (PostgreSQL): import {pg['import']['events_per_s']:,} events/s; "
+            f"E: {pg['E']['rows_per_s']:,.0f} rows/s, peak RSS "
+            f"{pg['E']['peak_rss_mb']:.0f} MB"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--duration", type=int, default=5, help="seconds per wrk run")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--postgres", help="also measure on this (wiped) PostgreSQL database")
+    parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work")
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    args.work.mkdir(parents=True, exist_ok=True)
+    for stale in ("sitrep.db", "sitrep.db-wal", "sitrep.db-shm", "flat.db"):
+        (args.work / stale).unlink(missing_ok=True)
+    data = args.work / f"events-{args.events}.ndjson"
+    if not data.exists():
+        data.write_bytes(b"\n".join(generate_events(args.events)) + b"\n")
+    report: dict = {"sqlite": {}}
+    run_sqlite(args, args.work, data, report["sqlite"])
+    if args.postgres:
+        reset = subprocess.run(
+            ["psql", args.postgres, "-q", "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public"]
+        )
+        reset.check_returncode()
+        pg: dict = {"import": import_events(args.postgres, data)}
+        env = {"SITREP_DATABASE_URL": args.postgres}
+        measure(args, env, create_key(env), pg, peers=False)
+        report["postgresql"] = pg
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=1))
+    print(markdown(report, args))
+
+
+if __name__ == "__main__":
+    main()
