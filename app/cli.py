@@ -1,6 +1,8 @@
 """The ``sitrep`` command line: serve, migrate, manage keys."""
 
+import os
 import sys
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -72,6 +74,9 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
             else "demo: the database already holds events; nothing loaded",
             err=True,
         )
+    if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        # Workers write their metrics here so that /metrics on any of them adds all up.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sitrep-metrics-")
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -79,6 +84,7 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
         port=port,
         workers=workers,
         proxy_headers=True,
+        access_log=False,  # Sitrep logs each request itself, as JSON with its request id
     )
 
 

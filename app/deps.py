@@ -123,8 +123,9 @@ async def require_json_body(request: Request) -> None:
         )
 
 
-async def reject_unknown_query_params(request: Request) -> None:
-    """400 naming any query parameter the route does not take (catches typos like ``contry``)."""
+async def check_request_params(request: Request) -> None:
+    """400 naming any query parameter the route does not take (catches typos like ``contry``),
+    or any parameter holding a NUL character (no database stores one)."""
     dependant = getattr(request.scope.get("route"), "dependant", None)
     if dependant is None:
         return
@@ -132,6 +133,16 @@ async def reject_unknown_query_params(request: Request) -> None:
     if known is None:
         known = _KNOWN_QUERY_PARAMS[id(dependant)] = _query_param_names(dependant)
     unknown = sorted(set(request.query_params) - known)
+    nul = sorted(
+        name
+        for name, value in [*request.query_params.multi_items(), *request.path_params.items()]
+        if "\x00" in value
+    )
+    if nul:
+        raise BadRequest(
+            "NUL characters are not accepted.",
+            errors=[{"loc": ["query", name], "msg": "contains NUL"} for name in nul],
+        )
     if unknown:
         raise BadRequest(
             f"Unknown query parameter{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}.",

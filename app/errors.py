@@ -105,6 +105,8 @@ def field_errors(raw: list[Any]) -> list[dict[str, Any]]:
     errors = []
     for err in raw:
         msg = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+        if err.get("type") == "json_invalid" and (err.get("ctx") or {}).get("error"):
+            msg = f"{msg}: {err['ctx']['error']}"  # why the JSON was refused
         errors.append({"loc": list(err.get("loc", ())), "msg": msg})
     return errors
 

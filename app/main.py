@@ -4,14 +4,16 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
+from app import observability
 from app.config import Settings, get_settings
 from app.db import create_db_engine, make_session_factory
-from app.deps import reject_unknown_query_params
+from app.deps import check_request_params
 from app.errors import install_error_handlers
 from app.geo.gazetteer import Gazetteer
 from app.middleware import BodySizeLimit, SecurityHeaders
+from app.observability import RequestObservation
 from app.ratelimit import RateLimit
-from app.routers import events, health, keys, places, stats
+from app.routers import events, extract, health, keys, places, stats
 
 DESCRIPTION = """
 Conflict-event records — strikes, shelling, drone and missile attacks, battles, attacks on
@@ -29,11 +31,12 @@ and sources. Every edit keeps its history.
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app for ``settings`` (default: from the environment)."""
     settings = settings or get_settings()
+    observability.configure_logging()
     app = FastAPIOffline(
         title="Sitrep",
         version="1.0.0",
         description=DESCRIPTION,
-        dependencies=[Depends(reject_unknown_query_params)],
+        dependencies=[Depends(check_request_params)],
     )
     app.state.settings = settings
     app.state.engine = create_db_engine(settings.database_url)
@@ -42,9 +45,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(events.router)
     app.include_router(stats.router)
+    app.include_router(extract.router)
     app.include_router(places.router)
     app.include_router(keys.router)
     app.include_router(health.router)
+    app.include_router(observability.router)
     # Listed innermost first: security headers wrap everything, CORS wraps the limits.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
@@ -62,4 +67,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             expose_headers=["*"],
         )
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RequestObservation)
     return app

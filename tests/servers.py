@@ -4,6 +4,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,28 +24,39 @@ def free_port() -> int:
 @contextmanager
 def running_server(*args: str, **env: str) -> Iterator[str]:
     """Start ``sitrep serve ARGS`` with extra environment; yields its base URL once ready."""
-    port = free_port()
-    server = subprocess.Popen(
-        [SITREP, "serve", "--port", str(port), *args],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if server.poll() is not None:
-                raise AssertionError(server.stderr.read().decode() if server.stderr else "")
-            try:
-                if httpx.get(f"{base}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise AssertionError("server did not become ready in 30 s")
-            time.sleep(0.2)
+    with server_process(*args, **env) as (base, _):
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+
+
+@contextmanager
+def server_process(*args: str, **env: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like ``running_server``, also yielding the process (to kill it, say)."""
+    port = free_port()
+    # The server logs every request: a file, not a pipe nobody drains, takes it all.
+    with tempfile.TemporaryFile() as log:
+        server = subprocess.Popen(
+            [SITREP, "serve", "--port", str(port), *args],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                if server.poll() is not None:
+                    log.seek(0)
+                    raise AssertionError(log.read().decode(errors="replace")[-5000:])
+                try:
+                    if httpx.get(f"{base}/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise AssertionError("server did not become ready in 30 s")
+                time.sleep(0.2)
+            yield base, server
+        finally:
+            if server.poll() is None:
+                server.terminate()
+                server.wait(timeout=10)

@@ -20,6 +20,7 @@ from app.deps import (
 )
 from app.interchange import export, geojson
 from app.interchange.export import ExportFormat
+from app.json_body import StrictJSONRoute
 from app.models import Event
 from app.routers.filters import EventFiltersDep
 from app.schemas.event import (
@@ -36,7 +37,7 @@ from app.schemas.vocabulary import Status
 from app.services import event_query, events, idempotency
 from app.services.event_query import Sort
 
-router = APIRouter(prefix="/v1/events", tags=["events"])
+router = APIRouter(prefix="/v1/events", tags=["events"], route_class=StrictJSONRoute)
 
 
 JSON = "application/json"

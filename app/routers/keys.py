@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Response
 
 from app.auth import Principal, Scope
 from app.deps import PrincipalDep, ReadSession, WriteSession, require, require_json_body
+from app.json_body import StrictJSONRoute
 from app.models import ApiKey
 from app.schemas.key import KeyCreate, KeyCreated, KeyList, KeyRead
 from app.schemas.problem import PROBLEM_RESPONSES
@@ -17,7 +18,11 @@ async def get_admin(principal: PrincipalDep) -> Principal:
 
 
 router = APIRouter(
-    prefix="/v1/keys", tags=["keys"], dependencies=[Depends(get_admin)], responses=PROBLEM_RESPONSES
+    prefix="/v1/keys",
+    route_class=StrictJSONRoute,
+    tags=["keys"],
+    dependencies=[Depends(get_admin)],
+    responses=PROBLEM_RESPONSES,
 )
 
 

@@ -1,0 +1,132 @@
+"""``POST /v1/extract``: draft events with evidence from the text of a report."""
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.extract.numbers import NUMBER, parse_number
+from app.extract.reader import Reader
+from app.geo.gazetteer import Gazetteer
+from bench.extraction import score
+
+CORPUS = json.loads((Path(__file__).parent.parent / "extract" / "corpus.json").read_text())
+ZAPORIZHZHIA = (
+    "Nine people were killed, including two children, when a missile struck an "
+    "apartment block in Zaporizhzhia on Tuesday, the regional governor said."
+)
+
+
+def test_wire_report_becomes_a_dated_placed_event_with_evidence(client: TestClient) -> None:
+    response = client.post(
+        "/v1/extract", json={"text": ZAPORIZHZHIA, "published_on": "2024-05-23"}
+    )  # a Thursday
+
+    assert response.status_code == 200, response.text
+    [event] = response.json()["events"]
+    assert event["occurred_on"] == "2024-05-21"
+    assert (event["location"]["name"], event["location"]["country"]) == ("Zaporizhzhia", "UA")
+    assert event["status"] == "draft"
+    assert {
+        "kind": "killed",
+        "group": "all",
+        "count": 9,
+        "qualifier": "exact",
+        "claimed_by": "the regional governor",
+    } in event["casualties"]
+    assert {
+        "kind": "killed",
+        "group": "children",
+        "count": 2,
+        "qualifier": "exact",
+        "claimed_by": "the regional governor",
+    } in event["casualties"]
+    spans = {(e["field"], ZAPORIZHZHIA[e["start"] : e["end"]]) for e in event["evidence"]}
+    assert ("casualties[0]", "Nine people were killed") in spans
+    assert ("casualties[1]", "including two children") in spans
+    assert ("location", "Zaporizhzhia") in spans
+    assert ("occurred_on", "on Tuesday") in spans
+    assert all(e["text"] == ZAPORIZHZHIA[e["start"] : e["end"]] for e in event["evidence"])
+
+
+def test_statements_that_are_not_events_give_no_event(client: TestClient) -> None:
+    text = (
+        "The foreign ministers of Ukraine and Poland met in Warsaw on Tuesday. "
+        "'We will rebuild every city that was shelled,' the minister said."
+    )
+
+    response = client.post("/v1/extract", json={"text": text, "published_on": "2025-01-15"})
+
+    assert response.json() == {"events": []}
+
+
+def test_save_stores_drafts_with_the_source(client: TestClient, writer: dict[str, str]) -> None:
+    body = {
+        "text": ZAPORIZHZHIA,
+        "published_on": "2024-05-23",
+        "source": {"name": "Reuters", "kind": "media"},
+    }
+
+    saved = client.post("/v1/extract", params={"save": "true"}, json=body, headers=writer)
+
+    assert saved.status_code == 200, saved.text
+    event_id = saved.json()["events"][0]["id"]
+    stored = client.get(f"/v1/events/{event_id}", headers=writer).json()
+    assert stored["status"] == "draft"
+    assert stored["sources"][0]["name"] == "Reuters"
+    assert client.get(f"/v1/events/{event_id}").status_code == 404  # drafts are not public
+
+
+def test_save_needs_a_write_key(client: TestClient) -> None:
+    response = client.post(
+        "/v1/extract",
+        params={"save": "true"},
+        json={"text": ZAPORIZHZHIA, "published_on": "2024-05-23"},
+    )
+
+    assert response.status_code == 401
+
+
+def test_bad_report_is_422(client: TestClient) -> None:
+    response = client.post("/v1/extract", json={"text": "", "published_on": "soon"})
+
+    assert response.status_code == 422
+    assert {tuple(e["loc"]) for e in response.json()["errors"]} >= {
+        ("body", "text"),
+        ("body", "published_on"),
+    }
+
+
+@pytest.fixture(scope="module")
+def reader() -> Reader:
+    return Reader(Gazetteer())
+
+
+@pytest.mark.parametrize("report", CORPUS, ids=[r["id"] for r in CORPUS])
+def test_every_count_is_written_in_the_report(reader: Reader, report: dict[str, Any]) -> None:
+    said = {
+        parsed[0]
+        for m in re.finditer(NUMBER, report["text"], re.I)
+        if (parsed := parse_number(m.group()))
+    }
+    for event in reader.read(report["text"], date.fromisoformat(report["published_on"])):
+        counts = [c["count"] for c in event["casualties"]] + [
+            n for m in event["munitions"] for n in (m["launched"], m["intercepted"]) if n
+        ]
+        assert set(counts) <= said
+
+
+def test_corpus_precision_and_recall_hold_their_floor(reader: Reader) -> None:
+    development = score(reader)
+    everything = [score(reader), score(reader, held_out=True)]
+
+    for kind in ("casualty", "munition", "figures"):
+        assert development[kind]["recall"] >= 0.9, (kind, development[kind])
+        assert development[kind]["precision"] >= 0.95, (kind, development[kind])
+    correct = sum(t["figures"]["correct"] for t in everything)
+    assert correct / sum(t["figures"]["expected"] for t in everything) >= 0.9
+    assert correct / sum(t["figures"]["extracted"] for t in everything) >= 0.95

@@ -1,0 +1,107 @@
+"""Hostile input gets a 4xx problem; nothing is stored and nothing leaks."""
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.factories import event_payload
+
+NASTY = ["'; DROP TABLE events; --", '" OR 1=1 --', "%_\\", "x" * 5000, "\u0000", "Харків'"]
+QUERY_PARAMS = [
+    "country",
+    "admin1",
+    "place",
+    "event_type",
+    "sub_event_type",
+    "actor",
+    "source",
+    "tag",
+    "status",
+    "q",
+    "sort",
+    "cursor",
+    "bbox",
+    "near",
+    "date_from",
+    "updated_since",
+    "min_fatalities",
+    "format",
+]
+
+
+@pytest.mark.parametrize("param", QUERY_PARAMS)
+@pytest.mark.parametrize("value", NASTY, ids=range(len(NASTY)))
+def test_nasty_query_values_never_fail_the_server(
+    client: TestClient, param: str, value: str
+) -> None:
+    response = client.get("/v1/events", params={param: value})
+
+    assert response.status_code in (200, 400, 422), response.text
+    if response.status_code != 200:
+        assert response.headers["content-type"] == "application/problem+json"
+    assert "Traceback" not in response.text and "sqlite" not in response.text.lower()
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b'{"title": "a", "title": "b"}', "duplicate key"),
+        (b'{"title": "\xff\xfe"}', "UTF-8"),
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"location": {"latitude": NaN}}', None),
+        (b"", None),
+    ],
+)
+def test_malformed_bodies_are_400_or_422_and_store_nothing(
+    client: TestClient, writer: dict[str, str], body: bytes, reason: str | None
+) -> None:
+    response = client.post(
+        "/v1/events", content=body, headers={**writer, "Content-Type": "application/json"}
+    )
+
+    assert response.status_code in (400, 422), response.text
+    if reason:
+        assert reason in response.text
+    assert client.get("/v1/events").json()["items"] == []
+
+
+@pytest.mark.parametrize(
+    "location",
+    [
+        {"name": "X", "latitude": -91, "longitude": 0},
+        {"name": "X", "latitude": 0, "longitude": 180.5},
+        {"name": "X", "latitude": "NaN", "longitude": 0},
+        {"name": "X", "latitude": "Infinity", "longitude": 0},
+    ],
+)
+def test_impossible_coordinates_are_422(
+    client: TestClient, writer: dict[str, str], location: dict[str, Any]
+) -> None:
+    response = client.post("/v1/events", json=event_payload(location=location), headers=writer)
+
+    assert response.status_code == 422
+
+
+def test_wrong_types_everywhere_are_422(client: TestClient, writer: dict[str, str]) -> None:
+    body = {
+        "title": ["x"],
+        "event_type": 5,
+        "occurred_on": True,
+        "location": "Kyiv",
+        "casualties": {"kind": "killed"},
+        "tags": "a,b",
+    }
+
+    response = client.post("/v1/events", json=body, headers=writer)
+
+    assert response.status_code == 422
+    named = {tuple(e["loc"][1:2]) for e in response.json()["errors"]}
+    assert {
+        ("title",),
+        ("event_type",),
+        ("occurred_on",),
+        ("location",),
+        ("casualties",),
+        ("tags",),
+    } <= named

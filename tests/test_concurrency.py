@@ -1,0 +1,87 @@
+"""Concurrent clients against a real server with two worker processes, on both databases."""
+
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import KeyFactory
+from tests.factories import event_payload
+from tests.servers import running_server
+
+
+@pytest.fixture
+def server(database_url: str, client: TestClient) -> Iterator[str]:
+    with running_server("--workers", "2", SITREP_DATABASE_URL=database_url) as base:
+        yield base
+
+
+def _at_once(count: int, task: Callable[[int, threading.Barrier], Any]) -> list[Any]:
+    """Run ``task(i, barrier)`` in ``count`` threads that start together."""
+    barrier = threading.Barrier(count)
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(lambda i: task(i, barrier), range(count)))
+
+
+def test_eight_writers_posting_40_events_each_store_all_320_once(
+    server: str, make_key: KeyFactory, client: TestClient
+) -> None:
+    headers = make_key("desk", "write")
+
+    def write(n: int, barrier: threading.Barrier) -> list[int]:
+        with httpx.Client(base_url=server, headers=headers, timeout=60) as http:
+            barrier.wait()
+            return [
+                http.post("/v1/events", json=event_payload(external_id=f"w{n}-{i}")).status_code
+                for i in range(40)
+            ]
+
+    statuses = [s for batch in _at_once(8, write) for s in batch]
+
+    assert statuses == [201] * 320
+    stored = client.get("/v1/events", params={"limit": 1000}).json()["items"]
+    assert sorted(e["external_id"] for e in stored) == sorted(
+        f"w{n}-{i}" for n in range(8) for i in range(40)
+    )
+
+
+def test_racing_patches_with_one_etag_give_one_200_and_seven_412(
+    server: str, make_key: KeyFactory, client: TestClient
+) -> None:
+    headers = make_key("desk", "write")
+    created = httpx.post(f"{server}/v1/events", json=event_payload(), headers=headers)
+    url, etag = f"{server}/v1/events/{created.json()['id']}", created.headers["etag"]
+
+    def patch(n: int, barrier: threading.Barrier) -> int:
+        with httpx.Client(headers={**headers, "If-Match": etag}, timeout=60) as http:
+            barrier.wait()
+            return http.patch(url, json={"title": f"Version by writer {n}"}).status_code
+
+    statuses = _at_once(8, patch)
+
+    assert sorted(statuses) == [200] + [412] * 7
+    event = httpx.get(url).json()
+    assert event["version"] == 2
+    assert len(httpx.get(f"{url}/history").json()["items"]) == 2
+
+
+def test_concurrent_idempotent_replays_create_one_event(
+    server: str, make_key: KeyFactory, client: TestClient
+) -> None:
+    headers = {**make_key("desk", "write"), "Idempotency-Key": "wire-7781"}
+
+    def post(_: int, barrier: threading.Barrier) -> tuple[int, str]:
+        with httpx.Client(headers=headers, timeout=60) as http:
+            barrier.wait()
+            response = http.post(f"{server}/v1/events", json=event_payload())
+            return response.status_code, response.json()["id"]
+
+    results = _at_once(8, post)
+
+    assert {status for status, _ in results} == {201}
+    assert len({event_id for _, event_id in results}) == 1
+    assert len(client.get("/v1/events").json()["items"]) == 1
