@@ -76,7 +76,8 @@ def server(args: list[str], env: dict[str, str], ready_path: str) -> Iterator[tu
 
 def wrk(url: str, *, duration: int, connections: int, script: Path | None = None) -> dict:
     """Requests/s, p50 and p99 (ms) from ``wrk --latency``; non-2xx answers are an error."""
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+    # A long timeout, so slow answers count as slow rather than vanish as errors.
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "60s", "--latency"]
     if script:
         command += ["-s", str(script)]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -101,6 +102,7 @@ def interleaved(
     for _ in range(rounds):
         for name, url in urls.items():
             results[name].append(wrk(url, duration=duration, connections=connections))
+            time.sleep(1)  # let the server finish what wrk left in flight
     return {
         name: sorted(runs, key=lambda r: r["rps"])[len(runs) // 2] for name, runs in results.items()
     }
@@ -191,14 +193,28 @@ def run_sqlite(args: argparse.Namespace, work: Path, data: Path, report: dict) -
     db_path = work / "sitrep.db"
     url = f"sqlite:///{db_path}"
     env = {"SITREP_DATABASE_URL": url}
-    report["import"] = import_events(url, data)
+    report["import"] = loaded(args, work / "import-sqlite.json", url, data)
     print(f"import: {report['import']}", file=sys.stderr)
     flat = work / "flat.db"
-    started = time.perf_counter()
-    flat_table(data, flat)
-    report["flat_table_s"] = time.perf_counter() - started
+    if not (args.reuse and flat.exists()):
+        flat_table(data, flat)
     key = create_key(env)
     measure(args, env, key, report, peers=True, ceiling_db=db_path, flat=flat)
+
+
+def loaded(args: argparse.Namespace, record: Path, url: str, data: Path) -> dict:
+    """Import the events, or with ``--reuse`` keep the last import and its figures."""
+    if args.reuse and record.exists():
+        subprocess.run(
+            [BIN / "sitrep", "db", "upgrade"],
+            check=True,
+            capture_output=True,
+            env={**os.environ, "SITREP_DATABASE_URL": url},
+        )
+        return dict(json.loads(record.read_text()))
+    figures = import_events(url, data)
+    record.write_text(json.dumps(figures))
+    return figures
 
 
 def import_events(url: str, data: Path) -> dict:
@@ -404,23 +420,44 @@ def main() -> None:
     parser.add_argument("--postgres", help="also measure on this (wiped) PostgreSQL database")
     parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="keep the databases of the last run with the same --work",
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
     args.work.mkdir(parents=True, exist_ok=True)
-    for stale in ("sitrep.db", "sitrep.db-wal", "sitrep.db-shm", "flat.db"):
-        (args.work / stale).unlink(missing_ok=True)
+    if not args.reuse:
+        for stale in (
+            "sitrep.db",
+            "sitrep.db-wal",
+            "sitrep.db-shm",
+            "flat.db",
+            "import-sqlite.json",
+            "import-postgresql.json",
+        ):
+            (args.work / stale).unlink(missing_ok=True)
     data = args.work / f"events-{args.events}.ndjson"
     if not data.exists():
         data.write_bytes(b"\n".join(generate_events(args.events)) + b"\n")
     report: dict = {"sqlite": {}}
     run_sqlite(args, args.work, data, report["sqlite"])
     if args.postgres:
-        reset = subprocess.run(
-            ["psql", args.postgres, "-q", "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public"]
-        )
-        reset.check_returncode()
-        pg: dict = {"import": import_events(args.postgres, data)}
+        record = args.work / "import-postgresql.json"
+        if not (args.reuse and record.exists()):
+            subprocess.run(
+                [
+                    "psql",
+                    args.postgres,
+                    "-q",
+                    "-c",
+                    "DROP SCHEMA public CASCADE; CREATE SCHEMA public",
+                ],
+                check=True,
+            )
+        pg: dict = {"import": loaded(args, record, args.postgres, data)}
         env = {"SITREP_DATABASE_URL": args.postgres}
         measure(args, env, create_key(env), pg, peers=False)
         report["postgresql"] = pg

@@ -75,6 +75,18 @@ class Event(Base):
         Index("ix_events_place_id", "place_id"),
         Index("ix_events_admin1_code", "admin1_code"),
         Index("ix_events_geo_cell_occurred_on", "geo_cell", "occurred_on"),
+        # Covers GET /v1/stats by country and period without reading the wide rows.
+        Index(
+            "ix_events_stats",
+            "country",
+            "occurred_on",
+            "status",
+            "admin1",
+            "event_type",
+            "sub_event_type",
+            "fatalities_best",
+            "injured_best",
+        ),
     )
 
 

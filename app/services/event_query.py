@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select, tuple_
+from sqlalchemy import ColumnElement, and_, exists, or_, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import transaction
@@ -198,16 +198,25 @@ def list_events(
         key, descending = filters.near.distance(), False
     else:
         key, descending, _ = _SORTS[sort]
-    query: Select[Any] = select(key.label("sort_key"), Event.id, *columns).where(
+    # Find the page's ids first, then fetch their columns: a sort that cannot walk an index
+    # (a box, a radius) then orders small keys, not whole documents.
+    page = select(key.label("sort_key"), Event.id.label("page_id")).where(
         and_(*filter_clauses(filters))
     )
     if cursor:
         value, after_id = decode_cursor(cursor, sort)
         position = tuple_(key, Event.id)
         bound = tuple_(value, after_id)
-        query = query.where(position < bound if descending else position > bound)
+        page = page.where(position < bound if descending else position > bound)
     order = (key.desc(), Event.id.desc()) if descending else (key.asc(), Event.id.asc())
-    rows = list(session.execute(query.order_by(*order).limit(limit + 1)))
+    ids = page.order_by(*order).limit(limit + 1).subquery()
+    query = select(ids.c.sort_key, Event.id, *columns).join(ids, Event.id == ids.c.page_id)
+    by_page = (
+        (ids.c.sort_key.desc(), Event.id.desc())
+        if descending
+        else (ids.c.sort_key.asc(), Event.id.asc())
+    )
+    rows = list(session.execute(query.order_by(*by_page)))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

@@ -74,6 +74,20 @@ def upgrade() -> None:
     op.create_index("ix_events_place_id", "events", ["place_id"])
     op.create_index("ix_events_admin1_code", "events", ["admin1_code"])
     op.create_index("ix_events_geo_cell_occurred_on", "events", ["geo_cell", "occurred_on"])
+    op.create_index(
+        "ix_events_stats",
+        "events",
+        [
+            "country",
+            "occurred_on",
+            "status",
+            "admin1",
+            "event_type",
+            "sub_event_type",
+            "fatalities_best",
+            "injured_best",
+        ],
+    )
     op.create_index("ix_events_location_key", "events", ["location_key"])
     op.create_index("ix_events_occurred_on_id", "events", ["occurred_on", "id"])
     op.create_index("ix_events_updated_at_id", "events", ["updated_at", "id"])
