@@ -190,7 +190,17 @@ def _tombstone(row: Any) -> bytes:
     )
 
 
-@router.get("", response_model=EventList, responses=PROBLEM_RESPONSES, summary="Query events")
+_EXPORTS: dict[int | str, dict[str, Any]] = {
+    200: {"content": {media_type.split(";")[0]: {} for media_type in export.MEDIA_TYPES.values()}}
+}
+
+
+@router.get(
+    "",
+    response_model=EventList,
+    responses={**PROBLEM_RESPONSES, **_EXPORTS},
+    summary="Query events",
+)
 def list_events(
     request: Request,
     session: ReadSession,

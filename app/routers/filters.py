@@ -150,7 +150,9 @@ async def event_filters(
             f"key. {_LIST}"
         ),
     ] = None,
-    min_fatalities: Annotated[int | None, Query(ge=0, description="On fatalities.best.")] = None,
+    min_fatalities: Annotated[
+        int | None, Query(ge=0, le=100_000_000, description="On fatalities.best.")
+    ] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="Words in the title or description.")
     ] = None,

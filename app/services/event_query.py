@@ -173,9 +173,12 @@ def decode_cursor(cursor: str, sort: Sort) -> tuple[Any, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cursor_sort, value, event_id = orjson.loads(raw)
-        if cursor_sort != sort.value or not isinstance(event_id, str):
+        if cursor_sort != sort.value or not isinstance(event_id, str) or "\x00" in event_id:
             raise bad
-        return (float(value) if sort == Sort.DISTANCE else _SORTS[sort][2](value)), event_id
+        decoded = float(value) if sort == Sort.DISTANCE else _SORTS[sort][2](value)
+        if isinstance(decoded, int) and not -(2**31) <= decoded < 2**31:
+            raise bad  # a forged cursor; the column is a 32-bit integer
+        return decoded, event_id
     except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
         raise bad from None
 

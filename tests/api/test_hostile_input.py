@@ -105,3 +105,15 @@ def test_wrong_types_everywhere_are_422(client: TestClient, writer: dict[str, st
         ("casualties",),
         ("tags",),
     } <= named
+
+
+def test_huge_numbers_are_refused_before_the_database(client: TestClient) -> None:
+    import base64
+
+    forged = base64.urlsafe_b64encode(b'["-fatalities", 9999999999999, "x"]').decode()
+
+    too_many = client.get("/v1/events", params={"min_fatalities": 2**51})
+    bad_cursor = client.get("/v1/events", params={"sort": "-fatalities", "cursor": forged})
+
+    assert too_many.status_code == 422
+    assert bad_cursor.status_code == 400
