@@ -140,13 +140,31 @@ async def _on_http_error(_request: Request, exc: Exception) -> Response:
     return problem_response(error)
 
 
+class InsufficientStorage(AppError):
+    status, title, slug = 507, "Insufficient storage", "insufficient-storage"
+
+
+# What the database said, in its words, and what a client is told instead.
+_STORAGE_FAULTS = ("disk is full", "no space left", "could not extend file")
+_READ_ONLY_FAULTS = ("readonly database", "read-only transaction", "read-only file system")
+
+
 async def _on_database_error(_request: Request, exc: Exception) -> Response:
-    logger.error("database error: %s", type(exc).__name__)
-    return problem_response(
-        ServiceUnavailable(
+    said = str(getattr(exc, "orig", exc)).lower()
+    logger.error("database error: %s: %s", type(exc).__name__, said.splitlines()[0][:200])
+    if any(fault in said for fault in _STORAGE_FAULTS):
+        error: AppError = InsufficientStorage(
+            "The database has run out of space; nothing was written."
+        )
+    elif any(fault in said for fault in _READ_ONLY_FAULTS):
+        error = ServiceUnavailable(
+            "The database is read-only; nothing was written.", headers={"Retry-After": "60"}
+        )
+    else:
+        error = ServiceUnavailable(
             "The database is unavailable; retry shortly.", headers={"Retry-After": "5"}
         )
-    )
+    return problem_response(error)
 
 
 async def _on_unexpected(_request: Request, exc: Exception) -> Response:

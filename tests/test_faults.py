@@ -4,18 +4,27 @@ import contextlib
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
+from app import migrate
+from app.auth import Scope
+from app.config import Settings
+from app.db import create_db_engine, make_session_factory, transaction
+from app.main import create_app
+from app.services import keys
 from tests.conftest import KeyFactory, unavailable
 from tests.factories import event_payload
 from tests.servers import SITREP, free_port, running_server, server_process
@@ -147,3 +156,51 @@ def test_server_killed_during_a_batch_stores_all_or_nothing(
 def _post_ignoring_errors(url: str, body: object, headers: dict[str, str]) -> None:
     with contextlib.suppress(httpx.TransportError):  # the server dies under it
         httpx.post(url, json=body, headers=headers, timeout=30)
+
+
+def _sqlite_copy(tmp_path: Path) -> Path:
+    path = tmp_path / "sitrep.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+def test_read_only_database_answers_writes_clearly_and_still_reads(tmp_path: Path) -> None:
+    path = _sqlite_copy(tmp_path)
+    app = create_app(Settings(database_url=f"sqlite:///file:{path}?mode=ro&uri=true"))
+    client = TestClient(app)
+    headers = {"X-API-Key": _key(path)}
+
+    write = client.post("/v1/events", json=event_payload(), headers=headers)
+
+    assert write.status_code == 503
+    assert "read-only" in write.json()["detail"]
+    assert client.get("/v1/events").status_code == 200
+
+
+def test_full_database_answers_507_and_writes_nothing(tmp_path: Path) -> None:
+    path = _sqlite_copy(tmp_path)
+    key = _key(path)
+    app = create_app(Settings(database_url=f"sqlite:///{path}"))
+    pages = sqlite3.connect(path).execute("PRAGMA page_count").fetchone()[0]
+
+    @event.listens_for(app.state.engine, "connect")
+    def _full(dbapi_connection: Any, _record: Any) -> None:
+        # The disk is "full" at the database's present size.
+        dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    client = TestClient(app)
+    body = {"events": [event_payload(description="x" * 5000) for _ in range(50)]}
+
+    response = client.post("/v1/events/batch", json=body, headers={"X-API-Key": key})
+
+    assert response.status_code == 507
+    assert response.headers["content-type"] == "application/problem+json"
+    assert client.get("/v1/events").json()["items"] == []
+
+
+def _key(path: Path) -> str:
+    engine = create_db_engine(f"sqlite:///{path}")
+    with transaction(make_session_factory(engine), write=True) as session:
+        _, secret = keys.create(session, name="desk", scopes={Scope.WRITE})
+    engine.dispose()
+    return secret

@@ -27,5 +27,5 @@ class Problem(BaseModel):
 # For routes' ``responses=``: the error statuses, documented as problem documents.
 PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     code: {"model": Problem, "content": {PROBLEM_MEDIA_TYPE: {}}}
-    for code in (400, 401, 403, 404, 409, 412, 413, 415, 422, 429)
+    for code in (400, 401, 403, 404, 409, 412, 413, 415, 422, 429, 503, 507)
 }
