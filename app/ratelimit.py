@@ -57,20 +57,30 @@ class RateLimit:
         options = {"implementation": "redispy"} if redis_url else {}
         self.limiter = MovingWindowRateLimiter(storage_from_string(uri, **options))
 
-    def _identify(self, scope: Scope) -> tuple[RateLimitItem | None, str]:
+    def _identify(self, scope: Scope) -> tuple[RateLimitItem | None, str, str | None]:
+        """The limit that applies, whom it counts, and the bucket of failed keys (if keyed)."""
         headers = Headers(scope=scope)
         authorization = headers.get("authorization", "")
         key = authorization.partition(" ")[2].strip() or headers.get("x-api-key")
-        if key:
-            return self.keyed, "key:" + hashlib.sha256(key.encode()).hexdigest()[:32]
         client = scope.get("client")
-        return self.anonymous, "ip:" + (client[0] if client else "unknown")
+        ip = client[0] if client else "unknown"
+        if key:
+            digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+            return self.keyed, f"key:{digest}", f"failed-key:{ip}"
+        return self.anonymous, "ip:" + ip, None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(EXEMPT_PREFIXES):
             await self.app(scope, receive, send)
             return
-        limit, who = self._identify(scope)
+        limit, who, failures = self._identify(scope)
+        if failures and self.anonymous:
+            # Made-up keys must not escape the anonymous limit: each 401 a client's IP
+            # earns counts against that limit, and once it is spent keys from the IP wait.
+            if not await self._allowed(self.anonymous, failures, hit=False):
+                await self._refuse(self.anonymous, failures, scope, receive, send)
+                return
+            send = self._counting_failures(send, failures)
         if limit is None:
             await self.app(scope, receive, send)
             return
@@ -88,15 +98,7 @@ class RateLimit:
             (b"ratelimit-reset", str(reset).encode()),
         ]
         if not allowed:
-            refused = problem_response(
-                TooManyRequests(
-                    f"More than {limit.amount} requests per {limit.GRANULARITY.name}; "
-                    f"retry in {reset} s.",
-                    headers={"Retry-After": str(reset)},
-                )
-            )
-            refused.raw_headers.extend(headers)
-            await refused(scope, receive, send)
+            await self._refuse(limit, who, scope, receive, send)
             return
 
         async def send_with_headers(message: Message) -> None:
@@ -105,3 +107,44 @@ class RateLimit:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    async def _allowed(self, limit: RateLimitItem, who: str, *, hit: bool) -> bool:
+        try:
+            if hit:
+                return await self.limiter.hit(limit, who)
+            return await self.limiter.test(limit, who)
+        except Exception as exc:  # the limiter's store is down: serve rather than refuse
+            logger.warning("rate limiter unavailable: %s", type(exc).__name__)
+            return True
+
+    def _counting_failures(self, send: Send, failures: str) -> Send:
+        assert self.anonymous is not None
+        anonymous = self.anonymous
+
+        async def send_counting(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 401:
+                await self._allowed(anonymous, failures, hit=True)
+            await send(message)
+
+        return send_counting
+
+    async def _refuse(
+        self, limit: RateLimitItem, who: str, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        stats = await self.limiter.get_window_stats(limit, who)
+        reset = max(1, math.ceil(stats.reset_time - time.time()))
+        refused = problem_response(
+            TooManyRequests(
+                f"More than {limit.amount} requests per {limit.GRANULARITY.name}; "
+                f"retry in {reset} s.",
+                headers={"Retry-After": str(reset)},
+            )
+        )
+        refused.raw_headers.extend(
+            [
+                (b"ratelimit-limit", str(limit.amount).encode()),
+                (b"ratelimit-remaining", b"0"),
+                (b"ratelimit-reset", str(reset).encode()),
+            ]
+        )
+        await refused(scope, receive, send)

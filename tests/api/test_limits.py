@@ -101,3 +101,15 @@ def test_cors_origins_are_configurable(make_client: ClientFactory) -> None:
 
     assert allowed.headers["access-control-allow-origin"] == "https://newsroom.example"
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_made_up_keys_do_not_escape_the_anonymous_limit(make_client: ClientFactory) -> None:
+    client = make_client(rate_limit_anon="3/minute")
+
+    statuses = [
+        client.get("/v1/events", headers={"X-API-Key": f"guess-{i}"}).status_code for i in range(4)
+    ]
+    anonymous = client.get("/v1/events")
+
+    assert statuses == [401, 401, 401, 429]
+    assert anonymous.status_code == 200  # failed keys have their own count
