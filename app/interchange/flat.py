@@ -39,35 +39,42 @@ COLUMNS = [
 SEPARATOR = "; "
 
 
-def _cell(value: Any) -> Any:
-    return "" if value is None else value
-
-
 def to_row(event: dict[str, Any]) -> list[Any]:
-    """The CSV cells of a served event (a tombstone gives its few known cells)."""
-    location = event.get("location") or {}
-    fatalities = event.get("fatalities") or {}
-    injured = event.get("injured") or {}
-    values = {
-        **event,
-        "location": location.get("name"),
-        "admin1": location.get("admin1"),
-        "country": location.get("country"),
-        "latitude": location.get("latitude"),
-        "longitude": location.get("longitude"),
-        "location_precision": location.get("precision"),
-        "fatalities_low": fatalities.get("low"),
-        "fatalities_best": fatalities.get("best"),
-        "fatalities_high": fatalities.get("high"),
-        "injured_low": injured.get("low"),
-        "injured_best": injured.get("best"),
-        "injured_high": injured.get("high"),
-        "actors": SEPARATOR.join(f"{a['name']} ({a['role']})" for a in event.get("actors", [])),
-        "sources": SEPARATOR.join(s["name"] for s in event.get("sources", [])),
-        "tags": SEPARATOR.join(event.get("tags", [])),
-        "damage": SEPARATOR.join(event.get("damage", [])),
-    }
-    return [_cell(values.get(column)) for column in COLUMNS]
+    """The CSV cells of a served event, in ``COLUMNS`` order (a tombstone gives its few
+    known cells; ``None`` is written as an empty cell)."""
+    get = event.get
+    location = get("location") or {}
+    fatalities = get("fatalities") or {}
+    injured = get("injured") or {}
+    return [
+        get("id"),
+        get("external_id"),
+        get("occurred_on"),
+        get("date_precision"),
+        get("event_type"),
+        get("sub_event_type"),
+        get("title"),
+        get("description"),
+        location.get("name"),
+        location.get("admin1"),
+        location.get("country"),
+        location.get("latitude"),
+        location.get("longitude"),
+        location.get("precision"),
+        fatalities.get("low"),
+        fatalities.get("best"),
+        fatalities.get("high"),
+        injured.get("low"),
+        injured.get("best"),
+        injured.get("high"),
+        SEPARATOR.join(f"{a['name']} ({a['role']})" for a in get("actors", ())),
+        SEPARATOR.join(s["name"] for s in get("sources", ())),
+        SEPARATOR.join(get("tags", ())),
+        SEPARATOR.join(get("damage", ())),
+        get("status"),
+        get("version"),
+        get("updated_at"),
+    ]
 
 
 def _items(text: str | None) -> list[str]:
