@@ -49,6 +49,23 @@ def test_csv_export_streams_every_event_with_flat_columns(client: TestClient, ni
         "11",
         "17",
     )
+    assert (
+        kharkiv["location"],
+        kharkiv["admin1"],
+        kharkiv["latitude"],
+        kharkiv["tags"],
+        kharkiv["damage"],
+        kharkiv["status"],
+        kharkiv["version"],
+    ) == (
+        "Kharkiv",
+        "Kharkiv Oblast",
+        "49.9935",
+        "apartment-block",
+        "residential",
+        "published",
+        "1",
+    )
 
 
 def test_csv_by_accept_and_paged_with_limit(client: TestClient, night: None) -> None:
