@@ -202,3 +202,18 @@ def test_import_of_ndjson_bodies(run: CliRunner, client: TestClient, tmp_path: P
 
     assert result.exit_code == 0, result.output
     assert len(client.get("/v1/events").json()["items"]) == 3
+
+
+def test_unreadable_ndjson_line_stops_the_import_with_its_chunk_unwritten(
+    run: CliRunner, client: TestClient, tmp_path: Path
+) -> None:
+    lines = [orjson.dumps(event_payload(external_id=f"n{i}")) for i in range(5)]
+    lines[3] = b"{not json"
+    path = tmp_path / "broken.ndjson"
+    path.write_bytes(b"\n".join(lines))
+
+    result = run.invoke(main, ["import", str(path), "--chunk-size", "2"])
+
+    assert result.exit_code == 1
+    assert "line 4" in result.output and "from line 3 on" in result.output
+    assert len(client.get("/v1/events").json()["items"]) == 2

@@ -49,6 +49,13 @@ class ImportResult:
     unchanged: int = 0
 
 
+@dataclass
+class Unreadable:
+    """A record that could not be read at all; reported when its chunk is checked."""
+
+    reason: str
+
+
 class BadRow(Exception):
     """A row that cannot be imported: where it is and what is wrong."""
 
@@ -64,10 +71,9 @@ def read_bodies(path: Path, fmt: ImportFormat) -> Iterator[tuple[int, Any]]:
             for number, line in enumerate(handle, 1):
                 if line.strip():
                     try:
-                        body = orjson.loads(line)
+                        yield number, _writable(orjson.loads(line))
                     except orjson.JSONDecodeError:
-                        raise BadRow(number, "-", "not a JSON object", number) from None
-                    yield number, _writable(body)
+                        yield number, Unreadable("not a JSON object")
             return
         reader = csv.DictReader(handle)
         to_body = _CSV_READERS[fmt]
@@ -116,6 +122,8 @@ def _import_chunk(
     start = chunk[0][0]
     validated: list[tuple[int, EventCreate]] = []
     for line, body in chunk:
+        if isinstance(body, Unreadable):
+            raise BadRow(line, "-", body.reason, start)
         try:
             validated.append((line, EventCreate.model_validate(body)))
         except ValidationError as exc:
