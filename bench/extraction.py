@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from app.extract.reader import Reader
+from app.extract.reader import ReportReader
 from app.geo.gazetteer import Gazetteer
 from app.geo.names import fold_name
 
@@ -54,7 +54,7 @@ def facts(events: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
     return found
 
 
-def score(reader: Reader, *, held_out: bool = False) -> dict[str, dict[str, float]]:
+def score(reader: ReportReader, *, held_out: bool = False) -> dict[str, dict[str, float]]:
     """Per fact kind: expected, extracted, correct, precision, recall — over the
     development reports, or over the held-out ones (never used to tune the rules)."""
     counts: dict[str, Counter[str]] = {kind: Counter() for kind in KINDS}
@@ -89,7 +89,7 @@ def score(reader: Reader, *, held_out: bool = False) -> dict[str, dict[str, floa
 
 
 def main() -> None:
-    reader = Reader(Gazetteer())
+    reader = ReportReader(Gazetteer())
     for title, held_out in (("development reports", False), ("held-out reports", True)):
         print(
             f"\n{title}\n{'fact kind':<12} {'expected':>8} {'extracted':>9} {'correct':>7} "

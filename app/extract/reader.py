@@ -255,7 +255,7 @@ def _actor_name(text: str) -> str:
     return _METONYMS.get(text.lower(), text)
 
 
-class Reader:
+class ReportReader:
     """Reads reports; holds the gazetteer."""
 
     def __init__(self, gazetteer: Gazetteer) -> None:

@@ -10,7 +10,7 @@ from app.auth import Principal, Scope
 from app.db import transaction
 from app.deps import GazetteerDep, Reader, require, require_json_body
 from app.errors import ValidationFailed, field_errors
-from app.extract.reader import Reader as ReportReader
+from app.extract.reader import ReportReader
 from app.json_body import StrictJSONRoute
 from app.schemas.event import EventCreate, SourceRef
 from app.schemas.problem import PROBLEM_RESPONSES

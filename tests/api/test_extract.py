@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.extract.numbers import NUMBER, parse_number
-from app.extract.reader import Reader
+from app.extract.reader import ReportReader
 from app.geo.gazetteer import Gazetteer
 from bench.extraction import score
 
@@ -102,12 +102,12 @@ def test_bad_report_is_422(client: TestClient) -> None:
 
 
 @pytest.fixture(scope="module")
-def reader() -> Reader:
-    return Reader(Gazetteer())
+def reader() -> ReportReader:
+    return ReportReader(Gazetteer())
 
 
 @pytest.mark.parametrize("report", CORPUS, ids=[r["id"] for r in CORPUS])
-def test_every_count_is_written_in_the_report(reader: Reader, report: dict[str, Any]) -> None:
+def test_every_count_is_written_in_the_report(reader: ReportReader, report: dict[str, Any]) -> None:
     said = {
         parsed[0]
         for m in re.finditer(NUMBER, report["text"], re.I)
@@ -120,7 +120,7 @@ def test_every_count_is_written_in_the_report(reader: Reader, report: dict[str, 
         assert set(counts) <= said
 
 
-def test_corpus_precision_and_recall_hold_their_floor(reader: Reader) -> None:
+def test_corpus_precision_and_recall_hold_their_floor(reader: ReportReader) -> None:
     development = score(reader)
     everything = [score(reader), score(reader, held_out=True)]
 
