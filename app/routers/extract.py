@@ -11,6 +11,7 @@ from app.db import transaction
 from app.deps import GazetteerDep, Reader, require, require_json_body
 from app.errors import ValidationFailed, field_errors
 from app.extract.reader import ReportReader
+from app.geo.gazetteer import Gazetteer
 from app.json_body import StrictJSONRoute
 from app.schemas.event import EventCreate, SourceRef
 from app.schemas.problem import PROBLEM_RESPONSES
@@ -65,17 +66,19 @@ def extract(
     """Casualty figures (with who claimed them), munitions, places, dates, attribution,
     event type and damage, each with the character spans of the words it came from.
     Deterministic and offline; counts are never made up."""
+    if save:
+        require(principal, Scope.WRITE)
     drafts = ReportReader(gazetteer).read(report.text, report.published_on)
     if report.source:
         for draft in drafts:
             draft["sources"] = [report.source.model_dump(mode="json")]
     if save and drafts:
-        _save(request, require(principal, Scope.WRITE), gazetteer, drafts)
+        _save(request, principal, gazetteer, drafts)
     return Extraction(events=[DraftEvent.model_validate(d) for d in drafts])
 
 
 def _save(
-    request: Request, principal: Principal, gazetteer: Any, drafts: list[dict[str, Any]]
+    request: Request, principal: Principal, gazetteer: Gazetteer, drafts: list[dict[str, Any]]
 ) -> None:
     try:
         bodies = [
