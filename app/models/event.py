@@ -39,6 +39,8 @@ class Event(Base):
     sub_event_type: Mapped[str | None] = mapped_column(String(80))
     occurred_on: Mapped[date] = mapped_column(Date)
     occurred_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    week_start: Mapped[date] = mapped_column(Date, doc="Monday of occurred_on's ISO week")
+    month_start: Mapped[date] = mapped_column(Date, doc="first day of occurred_on's month")
     date_precision: Mapped[str] = mapped_column(String(10))
     location_name: Mapped[str] = mapped_column(String(200))
     location_key: Mapped[str] = mapped_column(Text, doc="location_name folded for lookup")
@@ -86,6 +88,8 @@ class Event(Base):
             "sub_event_type",
             "fatalities_best",
             "injured_best",
+            "week_start",
+            "month_start",
         ),
     )
 

@@ -11,7 +11,8 @@ from app.routers.filters import EventFiltersDep, invalid_query
 from app.schemas.problem import PROBLEM_RESPONSES
 from app.schemas.vocabulary import Status
 from app.services import event_query, stats
-from app.services.stats import Dimension, Interval
+from app.services.periods import Interval
+from app.services.stats import Dimension
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"], responses=PROBLEM_RESPONSES)
 

@@ -31,6 +31,7 @@ from app.models import Actor, Casualty, Event, EventTag, Munition, Revision, Sou
 from app.schemas.event import EventCreate
 from app.schemas.vocabulary import Status
 from app.services.figures import figures
+from app.services.periods import Interval, period_start
 from app.services.places import Placed, place_location
 
 WRITABLE_FIELDS = tuple(EventCreate.model_fields)
@@ -90,6 +91,8 @@ def _event_row(
         "sub_event_type": event.sub_event_type,
         "occurred_on": event.occurred_on,
         "occurred_at": event.occurred_at,
+        "week_start": period_start(event.occurred_on, Interval.WEEK),
+        "month_start": period_start(event.occurred_on, Interval.MONTH),
         "date_precision": event.date_precision.value,
         "location_name": loc.name,
         "location_key": fold_name(loc.name),

@@ -1,23 +1,18 @@
 """Aggregates over events, computed by SQL ``GROUP BY`` on both databases."""
 
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Date, and_, cast, func, literal_column, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
 from app.models import Actor, Event
 from app.services.event_query import EventFilters, filter_clauses
+from app.services.periods import Interval, next_period, period_start
 
 MAX_FILLED_BUCKETS = 100_000
-
-
-class Interval(StrEnum):
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
 
 
 class Dimension(StrEnum):
@@ -34,38 +29,12 @@ _COLUMNS: dict[Dimension, Any] = {
     Dimension.EVENT_TYPE: Event.event_type,
     Dimension.SUB_EVENT_TYPE: Event.sub_event_type,
 }
-# SQLite has no date_trunc: the Monday on or before the date, by weekday arithmetic.
-_SQLITE_WEEK = (
-    "date(events.occurred_on, '-' || ((CAST(strftime('%w', events.occurred_on) AS INTEGER)"
-    " + 6) % 7) || ' days')"
-)
-
-
-def _period(interval: Interval, dialect: str) -> Any:
-    """The first day of each event's period (ISO weeks start on Monday)."""
-    if interval == Interval.DAY:
-        return Event.occurred_on
-    if dialect == "postgresql":
-        return cast(func.date_trunc(interval.value, Event.occurred_on), Date)
-    if interval == Interval.MONTH:
-        return func.strftime("%Y-%m-01", Event.occurred_on)
-    return literal_column(_SQLITE_WEEK)
-
-
-def _next(day: date, interval: Interval) -> date:
-    if interval == Interval.DAY:
-        return day + timedelta(days=1)
-    if interval == Interval.WEEK:
-        return day + timedelta(weeks=1)
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
-
-
-def _start(day: date, interval: Interval) -> date:
-    if interval == Interval.WEEK:
-        return day - timedelta(days=day.weekday())
-    if interval == Interval.MONTH:
-        return day.replace(day=1)
-    return day
+# Stored with each event (see ``app.services.periods``), so grouping needs no date functions.
+_PERIOD_COLUMNS: dict[Interval, Any] = {
+    Interval.DAY: Event.occurred_on,
+    Interval.WEEK: Event.week_start,
+    Interval.MONTH: Event.month_start,
+}
 
 
 def aggregate(
@@ -78,10 +47,9 @@ def aggregate(
 ) -> list[dict[str, Any]]:
     """Buckets ``{period, group, events, fatalities, injured}``, fatalities and injured
     being sums of the events' ``best`` figures; ordered by period, then group."""
-    dialect = session.get_bind().dialect.name
     keys: list[Any] = []
     if interval:
-        keys.append(_period(interval, dialect).label("period"))
+        keys.append(_PERIOD_COLUMNS[interval].label("period"))
     actors = None
     for dimension in group_by:
         if dimension == Dimension.ACTOR:
@@ -126,10 +94,10 @@ def _filled(
     last = filters.date_to or (max(days) if days else None)
     if first is None or last is None:
         return buckets
-    periods, day = [], _start(first, interval)
+    periods, day = [], period_start(first, interval)
     while day <= last:
         periods.append(day.isoformat())
-        day = _next(day, interval)
+        day = next_period(day, interval)
     groups = list({tuple(b["group"].items()): b["group"] for b in buckets}.values()) or [{}]
     if len(periods) * len(groups) > MAX_FILLED_BUCKETS:
         raise ValidationFailed(

@@ -41,6 +41,8 @@ def upgrade() -> None:
         sa.Column("sub_event_type", sa.String(length=80), nullable=True),
         sa.Column("occurred_on", sa.Date(), nullable=False),
         sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("week_start", sa.Date(), nullable=False),
+        sa.Column("month_start", sa.Date(), nullable=False),
         sa.Column("date_precision", sa.String(length=10), nullable=False),
         sa.Column("location_name", sa.String(length=200), nullable=False),
         sa.Column("location_key", sa.Text(), nullable=False),
@@ -86,6 +88,8 @@ def upgrade() -> None:
             "sub_event_type",
             "fatalities_best",
             "injured_best",
+            "week_start",
+            "month_start",
         ],
     )
     op.create_index("ix_events_location_key", "events", ["location_key"])
