@@ -118,6 +118,8 @@ def _idempotent(
     headers = {"Idempotent-Replayed": "true"}
     if stored.location:
         headers["Location"] = stored.location
+        first = orjson.loads(stored.body)  # a single event: replay its ETag too
+        headers["ETag"] = etag(first["id"], first["version"])
     return _json(stored.body, stored.status_code, headers)
 
 

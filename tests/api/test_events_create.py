@@ -147,6 +147,7 @@ def test_idempotency_key_replays_the_first_response_and_creates_one_event(
     assert replay.status_code == 201
     assert replay.json() == first.json()
     assert replay.headers["location"] == first.headers["location"]
+    assert replay.headers["etag"] == first.headers["etag"]
     assert len(_all_events(client)) == 1
 
 
