@@ -185,6 +185,7 @@ def _insert_children(session: Session, rows: dict[type, list[dict[str, Any]]]) -
 def _revision(
     doc: dict[str, Any],
     *,
+    document: str,
     action: str,
     when: datetime,
     principal: Principal,
@@ -197,7 +198,7 @@ def _revision(
         "changed_at": when,
         "key_name": principal.name,
         "changes": changes,
-        "document": orjson.dumps(doc).decode(),
+        "document": document,  # serialised once, for the event row and its revision
     }
 
 
@@ -274,7 +275,14 @@ def create(
         for model, rows in _child_rows(event_id, event).items():
             children[model].extend(rows)
         revisions.append(
-            _revision(doc, action="created", when=now, principal=principal, changes={})
+            _revision(
+                doc,
+                document=event_rows[-1]["document"],
+                action="created",
+                when=now,
+                principal=principal,
+                changes={},
+            )
         )
     try:
         session.connection().execute(insert(Event), event_rows)
@@ -396,7 +404,16 @@ def update_event(
     _insert_children(session, _child_rows(event_id, event))
     session.connection().execute(
         insert(Revision),
-        [_revision(doc, action=action, when=now, principal=principal, changes=changes)],
+        [
+            _revision(
+                doc,
+                document=values["document"],
+                action=action,
+                when=now,
+                principal=principal,
+                changes=changes,
+            )
+        ],
     )
     return doc, True
 

@@ -84,7 +84,7 @@ def read_bodies(path: Path, fmt: ImportFormat) -> Iterator[tuple[int, Any]]:
 def _writable(body: Any) -> Any:
     """A served event (an NDJSON export) less the fields the server sets."""
     if isinstance(body, dict):
-        return {k: v for k, v in body.items() if k in EventCreate.model_fields}
+        return {k: v for k, v in body.items() if k in events.WRITABLE_FIELDS}
     return body
 
 
