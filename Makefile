@@ -1,4 +1,5 @@
-# Everyday commands. Each sets up .venv first (and again when pyproject.toml changes).
+# Everyday commands. Each sets up .venv and the explorer's npm packages first (and again when
+# pyproject.toml or package-lock.json changes).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +12,13 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(VENV)/.installed
+# The explorer's map and chart libraries, from npm; the API runs without them.
+EXPLORER := app/explorer
+$(EXPLORER)/node_modules/.package-lock.json: $(EXPLORER)/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix $(EXPLORER) --no-audit --no-fund; \
+	else echo "npm not found: the explorer at / needs Node.js and npm (the API works without)"; fi
+
+install: $(VENV)/.installed $(EXPLORER)/node_modules/.package-lock.json
 
 ## serve: migrate and serve on http://127.0.0.1:8000 (ARGS=--demo loads sample events)
 serve: install

@@ -9,6 +9,7 @@ from app.config import Settings, get_settings
 from app.db import create_db_engine, make_session_factory
 from app.deps import check_request_params
 from app.errors import install_error_handlers
+from app.explorer.page import mount_explorer
 from app.geo.gazetteer import Gazetteer
 from app.middleware import BodySizeLimit, SecurityHeaders
 from app.observability import RequestObservation
@@ -50,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(keys.router)
     app.include_router(health.router)
     app.include_router(observability.router)
+    mount_explorer(app)
     # Listed innermost first: security headers wrap everything, CORS wraps the limits.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
