@@ -1,3 +1,9 @@
+# The explorer's libraries, from npm (the image serves them; nothing comes from a CDN).
+FROM node:20-slim AS explorer
+WORKDIR /build
+COPY app/explorer/package.json app/explorer/package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -9,6 +15,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /srv/sitrep
 COPY pyproject.toml README.md alembic.ini ./
 COPY app ./app
+COPY --from=explorer /build/node_modules ./app/explorer/node_modules
 COPY migrations ./migrations
 # Editable install: the migrations are found beside the app package.
 RUN pip install -e . \
