@@ -26,8 +26,10 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium, for one test module at a time: while Playwright's sync API is open it keeps
+    an event loop running, and code under test that calls ``asyncio.run`` would fail."""
     chromium = shutil.which("chromium")
     if chromium is None:
         unavailable("browser tests skipped: no chromium on PATH (apt-get install chromium)")
