@@ -20,8 +20,9 @@ from app.errors import AppError, problem_response
 
 logger = logging.getLogger("sitrep")
 
-# Probes and documentation are never limited.
+# Probes, documentation and the explorer's static files are never limited.
 EXEMPT_PREFIXES = (
+    "/static/",
     "/healthz",
     "/readyz",
     "/metrics",

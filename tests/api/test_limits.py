@@ -48,10 +48,13 @@ def test_keyed_clients_have_their_own_limit(
     assert client.get("/v1/events").status_code == 200
 
 
-def test_probes_are_never_limited(make_client: ClientFactory) -> None:
+def test_probes_and_the_explorers_files_are_never_limited(make_client: ClientFactory) -> None:
     client = make_client(rate_limit_anon="1/minute")
 
     assert [client.get("/healthz").status_code for _ in range(3)] == [200] * 3
+    script = "/static/explorer/explorer.js"
+    assert [client.get(script).status_code for _ in range(3)] == [200] * 3
+    assert [client.get("/v1/events").status_code for _ in range(2)] == [200, 429]
 
 
 def test_a_3_mb_body_gets_413_and_nothing_is_stored(
