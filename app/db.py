@@ -9,6 +9,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# One connection per request thread (anyio's default limit is 40), kept open: a new SQLite
+# connection costs its pragmas and starts with a cold page cache.
+SQLITE_POOL_SIZE = 40
 
 
 def create_db_engine(url: str) -> Engine:
@@ -26,7 +29,10 @@ def create_db_engine(url: str) -> Engine:
         return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
     engine = create_engine(
-        parsed, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        parsed,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        pool_size=SQLITE_POOL_SIZE,
+        max_overflow=10,
     )
 
     @event.listens_for(engine, "connect")

@@ -176,19 +176,14 @@ def create_batch(
 def _served(row: Any, principal: Principal) -> bytes:
     """The event as this caller may see it: a retraction is a tombstone to the public."""
     if row.status == Status.RETRACTED and not principal.sees_unpublished:
-        return _tombstone(row)
+        return _tombstone(row.document)
     return bytes(row.document.encode())
 
 
-def _tombstone(row: Any) -> bytes:
+def _tombstone(document: str) -> bytes:
+    event = orjson.loads(document)
     return orjson.dumps(
-        {
-            "id": row.id,
-            "external_id": row.external_id,
-            "status": Status.RETRACTED.value,
-            "version": row.version,
-            "updated_at": events.rfc3339(row.updated_at),
-        }
+        {key: event[key] for key in ("id", "external_id", "status", "version", "updated_at")}
     )
 
 
@@ -241,7 +236,7 @@ def list_events(
         require(principal, Scope.WRITE)
     filters.statuses = filters.statuses or event_query.default_statuses(sync=sync)
     sort = sort or (Sort.UPDATED_ASC if sync else Sort.OCCURRED_DESC)
-    columns = (Event.document, Event.status, Event.external_id, Event.version, Event.updated_at)
+    columns = (Event.document, Event.status)
     if fmt in export.STREAMED and limit is None:
         rows = event_query.iter_rows(
             request.app.state.session_factory, filters=filters, sort=sort, columns=columns

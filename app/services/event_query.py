@@ -219,7 +219,8 @@ def list_events(
         if descending
         else (ids.c.sort_key.asc(), Event.id.asc())
     )
-    rows = list(session.execute(query.order_by(*by_page)))
+    # Core execution: the rows are plain columns, so the ORM has nothing to add but cost.
+    rows = list(session.connection().execute(query.order_by(*by_page)))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
