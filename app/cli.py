@@ -256,6 +256,11 @@ def export_events(query: str, fmt: str, output: BinaryIO) -> None:
     filters.statuses = filters.statuses or event_query.default_statuses(
         sync=filters.updated_since is not None
     )
-    rows = event_query.iter_rows(factory, filters=filters, sort=sort, columns=(Event.document,))
-    for chunk in export.render(ExportFormat(fmt), (row.document.encode() for row in rows)):
+    if fmt == ExportFormat.CSV:
+        lines = event_query.iter_rows(factory, filters=filters, sort=sort, columns=(Event.csv_row,))
+        chunks = export.flat_csv(row.csv_row for row in lines)
+    else:
+        rows = event_query.iter_rows(factory, filters=filters, sort=sort, columns=(Event.document,))
+        chunks = export.render(ExportFormat(fmt), (row.document.encode() for row in rows))
+    for chunk in chunks:
         output.write(chunk)

@@ -68,6 +68,23 @@ def test_csv_export_streams_every_event_with_flat_columns(client: TestClient, ni
     )
 
 
+def test_csv_export_follows_each_change_to_an_event(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    created = client.post("/v1/events", json=event_payload(), headers=writer).json()
+    client.patch(
+        f"/v1/events/{created['id']}",
+        json={"title": "Toll rises", "casualties": [{"kind": "killed", "count": 9}]},
+        headers=writer,
+    )
+
+    [row] = list(csv.DictReader(io.StringIO(client.get("/v1/events?format=csv").text)))
+    [paged] = list(csv.DictReader(io.StringIO(client.get("/v1/events?format=csv&limit=5").text)))
+
+    assert (row["title"], row["fatalities_best"], row["version"]) == ("Toll rises", "9", "2")
+    assert paged == row
+
+
 def test_csv_by_accept_and_paged_with_limit(client: TestClient, night: None) -> None:
     response = client.get("/v1/events", params={"limit": 1}, headers={"Accept": "text/csv"})
 

@@ -4,11 +4,17 @@ import os
 from collections.abc import Iterator
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import inspect, text
 
 from app import migrate
-from app.db import create_db_engine
+from app.auth import Scope
+from app.config import Settings
+from app.db import create_db_engine, make_session_factory, transaction
+from app.main import create_app
+from app.services import keys
 from tests.conftest import postgres_url
+from tests.factories import wire_report_night
 
 SCHEMA = "sitrep_migration_test"
 
@@ -49,3 +55,25 @@ def test_upgrade_to_head_then_downgrade_to_base(empty_database: str) -> None:
 
     migrate.upgrade(empty_database)
     assert "events" in _tables(empty_database)
+
+
+def test_0002_writes_the_csv_line_of_events_stored_before_it(empty_database: str) -> None:
+    migrate.upgrade(empty_database)
+    client = TestClient(create_app(Settings(database_url=empty_database)))
+    engine = create_db_engine(empty_database)
+    with transaction(make_session_factory(engine), write=True) as session:
+        _, secret = keys.create(session, name="migrator", scopes={Scope.WRITE})
+    for night_event in wire_report_night():
+        response = client.post(
+            "/v1/events", json=night_event, headers={"Authorization": f"Bearer {secret}"}
+        )
+        assert response.status_code == 201, response.text
+    before = client.get("/v1/events?format=csv").text
+
+    migrate.downgrade(empty_database, "0001")
+    migrate.upgrade(empty_database)
+
+    assert client.get("/v1/events?format=csv").text == before
+    assert len(before.splitlines()) == 1 + len(wire_report_night())
+    client.app.state.engine.dispose()  # type: ignore[attr-defined]
+    engine.dispose()

@@ -58,6 +58,17 @@ def _csv(
     yield buffer.getvalue().encode()
 
 
+def flat_csv(lines: Iterable[str], chunk_rows: int = 1000) -> Iterator[bytes]:
+    """The flat CSV export from stored lines (``events.csv_row``): no document is parsed."""
+    chunk = [flat.HEADER]
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) >= chunk_rows:
+            yield "".join(chunk).encode()
+            chunk = []
+    yield "".join(chunk).encode()
+
+
 def _geojson(documents: Iterable[bytes]) -> Iterator[bytes]:
     yield b'{"type":"FeatureCollection","features":['
     for count, document in enumerate(documents):
@@ -66,11 +77,10 @@ def _geojson(documents: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def render(fmt: ExportFormat, documents: Iterable[bytes]) -> Iterator[bytes]:
-    """The bytes of a whole export; consumes ``documents`` lazily."""
+    """The bytes of a whole export from documents, consumed lazily (the flat CSV has
+    ``flat_csv``)."""
     if fmt == ExportFormat.NDJSON:
         return (document + b"\n" for document in documents)
-    if fmt == ExportFormat.CSV:
-        return _csv(flat.COLUMNS, flat.to_row, documents)
     if fmt == ExportFormat.ACLED:
         return _csv(acled.COLUMNS, acled.to_row, documents)
     if fmt == ExportFormat.GEOJSON:

@@ -5,6 +5,9 @@ List cells (actors, sources, tags) hold items separated by ``"; "``; an actor is
 from the ``fatalities_best`` and ``injured_best`` columns.
 """
 
+import csv
+import io
+from collections.abc import Iterable
 from typing import Any
 
 COLUMNS = [
@@ -37,6 +40,7 @@ COLUMNS = [
     "updated_at",
 ]
 SEPARATOR = "; "
+HEADER = ",".join(COLUMNS) + "\n"
 
 
 def to_row(event: dict[str, Any]) -> list[Any]:
@@ -75,6 +79,21 @@ def to_row(event: dict[str, Any]) -> list[Any]:
         get("version"),
         get("updated_at"),
     ]
+
+
+def csv_line(event: dict[str, Any]) -> str:
+    """The event as one line of this CSV. Each event row stores its line (``csv_row``), so
+    an export joins stored lines; a change to ``COLUMNS`` or ``to_row`` therefore needs a
+    migration that rewrites them."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(to_row(event))
+    return buffer.getvalue()
+
+
+def keep_cells(line: str, columns: Iterable[str]) -> str:
+    """A line with only ``columns`` filled (a retraction as the public sees it)."""
+    cells = dict(zip(COLUMNS, next(csv.reader([line])), strict=True))
+    return csv_line({column: cells[column] or None for column in columns})
 
 
 def _items(text: str | None) -> list[str]:

@@ -65,6 +65,9 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     document: Mapped[str] = mapped_column(Text)
+    csv_row: Mapped[str] = mapped_column(
+        Text, server_default="", doc="the event as a line of the flat CSV (app.interchange.flat)"
+    )
 
     __table_args__ = (
         # Keyset pagination walks (sort column, id); each sort has its index.

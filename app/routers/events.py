@@ -18,7 +18,7 @@ from app.deps import (
     require,
     require_json_body,
 )
-from app.interchange import export, geojson
+from app.interchange import export, flat, geojson
 from app.interchange.export import ExportFormat
 from app.json_body import StrictJSONRoute
 from app.models import Event
@@ -173,18 +173,27 @@ def create_batch(
     return _idempotent(session, principal, idempotency_key, batch.model_dump(mode="json"), handler)
 
 
+# What the public sees of a retracted event (in a sync feed).
+TOMBSTONE_FIELDS = ("id", "external_id", "status", "version", "updated_at")
+
+
+def _tombstoned(row: Any, principal: Principal) -> bool:
+    return bool(row.status == Status.RETRACTED and not principal.sees_unpublished)
+
+
 def _served(row: Any, principal: Principal) -> bytes:
     """The event as this caller may see it: a retraction is a tombstone to the public."""
-    if row.status == Status.RETRACTED and not principal.sees_unpublished:
-        return _tombstone(row.document)
+    if _tombstoned(row, principal):
+        event = orjson.loads(row.document)
+        return orjson.dumps({key: event[key] for key in TOMBSTONE_FIELDS})
     return bytes(row.document.encode())
 
 
-def _tombstone(document: str) -> bytes:
-    event = orjson.loads(document)
-    return orjson.dumps(
-        {key: event[key] for key in ("id", "external_id", "status", "version", "updated_at")}
-    )
+def _served_csv(row: Any, principal: Principal) -> str:
+    """The event's stored CSV line as this caller may see it."""
+    if _tombstoned(row, principal):
+        return flat.keep_cells(row.csv_row, TOMBSTONE_FIELDS)
+    return str(row.csv_row)
 
 
 _EXPORTS: dict[int | str, dict[str, Any]] = {
@@ -236,21 +245,28 @@ def list_events(
         require(principal, Scope.WRITE)
     filters.statuses = filters.statuses or event_query.default_statuses(sync=sync)
     sort = sort or (Sort.UPDATED_ASC if sync else Sort.OCCURRED_DESC)
-    columns = (Event.document, Event.status)
+    # The flat CSV joins each event's stored line; every other format starts from documents.
+    columns = (Event.csv_row if fmt == ExportFormat.CSV else Event.document, Event.status)
     if fmt in export.STREAMED and limit is None:
         rows = event_query.iter_rows(
             request.app.state.session_factory, filters=filters, sort=sort, columns=columns
         )
-        documents = (_served(row, principal) for row in rows)
-        return StreamingResponse(export.render(fmt, documents), media_type=export.MEDIA_TYPES[fmt])
+        if fmt == ExportFormat.CSV:
+            chunks = export.flat_csv(_served_csv(row, principal) for row in rows)
+        else:
+            chunks = export.render(fmt, (_served(row, principal) for row in rows))
+        return StreamingResponse(chunks, media_type=export.MEDIA_TYPES[fmt])
     page = event_query.list_events(
         session, filters=filters, sort=sort, limit=limit or 50, cursor=cursor, columns=columns
     )
-    items = [_served(row, principal) for row in page.rows]
     headers, next_url = {}, None
     if page.next_cursor:
         next_url = str(request.url.include_query_params(cursor=page.next_cursor))
         headers["Link"] = f'<{next_url}>; rel="next"'
+    if fmt == ExportFormat.CSV:
+        body = b"".join(export.flat_csv(_served_csv(row, principal) for row in page.rows))
+        return Response(body, media_type=export.MEDIA_TYPES[fmt], headers=headers)
+    items = [_served(row, principal) for row in page.rows]
     places = filters.resolved + (
         [filters.near.place] if filters.near and filters.near.place else []
     )

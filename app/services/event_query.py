@@ -201,26 +201,31 @@ def list_events(
         key, descending = filters.near.distance(), False
     else:
         key, descending, _ = _SORTS[sort]
-    # Find the page's ids first, then fetch their columns: a sort that cannot walk an index
-    # (a box, a radius) then orders small keys, not whole documents.
-    page = select(key.label("sort_key"), Event.id.label("page_id")).where(
-        and_(*filter_clauses(filters))
-    )
+    clauses = filter_clauses(filters)
     if cursor:
         value, after_id = decode_cursor(cursor, sort)
-        position = tuple_(key, Event.id)
-        bound = tuple_(value, after_id)
-        page = page.where(position < bound if descending else position > bound)
+        position, bound = tuple_(key, Event.id), tuple_(value, after_id)
+        clauses.append(position < bound if descending else position > bound)
     order = (key.desc(), Event.id.desc()) if descending else (key.asc(), Event.id.asc())
-    ids = page.order_by(*order).limit(limit + 1).subquery()
-    query = select(ids.c.sort_key, Event.id, *columns).join(ids, Event.id == ids.c.page_id)
-    by_page = (
-        (ids.c.sort_key.desc(), Event.id.desc())
-        if descending
-        else (ids.c.sort_key.asc(), Event.id.asc())
-    )
+    if filters.bbox is None and filters.near is None:
+        # The sort walks an index: one query reads each row of the page once.
+        query = select(key.label("sort_key"), Event.id, *columns).where(and_(*clauses))
+        query = query.order_by(*order).limit(limit + 1)
+    else:
+        # A box or a radius finds rows on the geo_cell index, unsorted: find the page's ids
+        # first, then fetch their columns, so the sort orders small keys, not documents.
+        page = select(key.label("sort_key"), Event.id.label("page_id")).where(and_(*clauses))
+        ids = page.order_by(*order).limit(limit + 1).subquery()
+        query = select(ids.c.sort_key, Event.id, *columns).join(ids, Event.id == ids.c.page_id)
+        query = query.order_by(
+            *(
+                (ids.c.sort_key.desc(), Event.id.desc())
+                if descending
+                else (ids.c.sort_key.asc(), Event.id.asc())
+            )
+        )
     # Core execution: the rows are plain columns, so the ORM has nothing to add but cost.
-    rows = list(session.connection().execute(query.order_by(*by_page)))
+    rows = list(session.connection().execute(query))
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]

@@ -27,6 +27,7 @@ from app.errors import (
 from app.geo.distance import cell
 from app.geo.gazetteer import Gazetteer
 from app.geo.names import fold_name
+from app.interchange import flat
 from app.models import Actor, Casualty, Event, EventTag, Munition, Revision, Source
 from app.schemas.event import EventCreate
 from app.schemas.vocabulary import Status
@@ -117,6 +118,7 @@ def _event_row(
         "created_at": created_at,
         "updated_at": updated_at,
         "document": orjson.dumps(doc).decode(),
+        "csv_row": flat.csv_line(doc),
     }
 
 

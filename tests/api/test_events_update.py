@@ -1,5 +1,7 @@
 """Changing events: merge patch, If-Match, retraction, history and as-of reads."""
 
+import csv
+import io
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -227,6 +229,31 @@ def test_sync_feed_carries_a_retraction_as_a_tombstone(
             "updated_at": items[0]["updated_at"],
         }
     ]
+
+
+def test_sync_feed_as_csv_carries_a_retraction_as_a_tombstone_row(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    event = _create(client, writer, external_id="wire-1")
+    client.delete(f"/v1/events/{event['id']}", headers=writer)
+    params = {"updated_since": "2000-01-01T00:00:00Z", "format": "csv"}
+
+    public = list(csv.DictReader(io.StringIO(client.get("/v1/events", params=params).text)))
+    editor = list(
+        csv.DictReader(io.StringIO(client.get("/v1/events", params=params, headers=writer).text))
+    )
+
+    assert len(public) == 1
+    filled = {column: value for column, value in public[0].items() if value}
+    assert filled == {
+        "id": event["id"],
+        "external_id": "wire-1",
+        "status": "retracted",
+        "version": "2",
+        "updated_at": filled["updated_at"],
+    }
+    assert editor[0]["title"] == event["title"]
+    assert editor[0]["status"] == "retracted"
 
 
 def test_only_an_admin_can_restore_a_retracted_event(
