@@ -240,3 +240,9 @@ class Gazetteer:
     def admin1_name(self, code: str) -> str | None:
         row = self._db.execute("SELECT name FROM admin1 WHERE code = ?", [code]).fetchone()
         return row[0] if row else None
+
+
+def unknown_place(name: str, suggestions: list[str]) -> str:
+    """The message for a name the gazetteer does not know, with ``Gazetteer.suggest``'s hints."""
+    hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+    return f"unknown place {name!r}{hint}"

@@ -11,7 +11,7 @@ from pydantic import AwareDatetime
 
 from app.deps import GazetteerDep
 from app.errors import ValidationFailed
-from app.geo.gazetteer import Gazetteer
+from app.geo.gazetteer import Gazetteer, unknown_place
 from app.geo.names import fold_name
 from app.schemas.vocabulary import SUB_EVENT_TYPES, EventType, Status, normalise_country
 from app.services.event_query import Box, Circle, EventFilters
@@ -80,8 +80,7 @@ def _near(
     place = gazetteer.resolve(text, countries=countries or None)
     if place is None:
         suggestions = gazetteer.suggest(text, countries=countries or None)
-        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-        raise invalid_query("near", f"unknown place {text!r}{hint}")
+        raise invalid_query("near", unknown_place(text, suggestions))
     return Circle(
         place.latitude, place.longitude, radius_km, place={"query": text, **place.as_dict()}
     )

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 from app.errors import ValidationFailed
 from app.geo.distance import haversine_km
-from app.geo.gazetteer import Gazetteer
+from app.geo.gazetteer import Gazetteer, unknown_place
 from app.schemas.event import Location
 from app.schemas.vocabulary import LocationPrecision
 
@@ -31,9 +31,8 @@ def place_location(gazetteer: Gazetteer, location: Location, *, loc: list[str | 
     if location.latitude is None or location.longitude is None:
         if place is None:
             suggestions = gazetteer.suggest(location.name, countries=countries)
-            hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
-            msg = f"unknown place {location.name!r}{hint} Give latitude and longitude to "
-            msg += "record a place the gazetteer does not know."
+            msg = unknown_place(location.name, suggestions)
+            msg += " Give latitude and longitude to record a place the gazetteer does not know."
             raise ValidationFailed(
                 f"{'.'.join(map(str, loc))}: {msg}",
                 errors=[{"loc": [*loc, "name"], "msg": msg}],
