@@ -23,6 +23,7 @@
   const formFields = new Set(Array.from(form.elements, (element) => element.name).filter(Boolean));
 
   let loading = 0; // bumps on every load, so a slow answer to an old query is dropped
+  let loadedSearch = null; // the query string last loaded
   let events = [];
   let shown = 0;
   let chart = null;
@@ -273,6 +274,7 @@
 
   async function load() {
     const ticket = ++loading;
+    loadedSearch = location.search;
     const params = new URLSearchParams(location.search);
     setDownloads(params);
     results.setAttribute("aria-busy", "true");
@@ -316,6 +318,7 @@
   });
   form.addEventListener("change", apply);
   window.addEventListener("popstate", () => {
+    if (location.search === loadedSearch) return; // only the #event fragment moved
     fillForm(new URLSearchParams(location.search));
     load();
   });
