@@ -9,8 +9,10 @@ import orjson
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from app.cli import main
+from app.db import create_db_engine
 from app.interchange import acled, flat
 from tests.factories import acled_rows, event_payload, wire_report_night
 
@@ -177,6 +179,28 @@ def test_ndjson_export_reimports_unchanged(run: CliRunner, night: None, tmp_path
 
     assert result.exit_code == 0, result.output
     assert "0 created, 0 updated, 3 unchanged" in result.output
+
+
+def test_import_leaves_postgresql_with_fresh_planner_statistics(
+    run: CliRunner, database_url: str, night: None, tmp_path: Path
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite plans from its indexes alone; it keeps no statistics to refresh")
+    out = tmp_path / "events.ndjson"
+    run.invoke(main, ["export", "--format", "ndjson", "-o", str(out)])
+    engine = create_db_engine(database_url)
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_stat_reset()"))
+        conn.commit()
+
+    assert run.invoke(main, ["import", str(out)]).exit_code == 0
+
+    with engine.connect() as conn:
+        analyzed = conn.scalar(
+            text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'events'")
+        )
+    engine.dispose()
+    assert analyzed is not None
 
 
 def test_flat_csv_import(run: CliRunner, client: TestClient, tmp_path: Path) -> None:

@@ -79,7 +79,16 @@ class Event(Base):
         Index("ix_events_event_type", "event_type", "sub_event_type"),
         Index("ix_events_place_id", "place_id"),
         Index("ix_events_admin1_code", "admin1_code"),
-        Index("ix_events_geo_cell_occurred_on", "geo_cell", "occurred_on"),
+        # Covering: a box or a radius filters and sorts on the index alone (migration 0003).
+        Index(
+            "ix_events_geo_cell_covering",
+            "geo_cell",
+            "occurred_on",
+            "latitude",
+            "longitude",
+            "status",
+            "id",
+        ),
         # Covers GET /v1/stats by country and period without reading the wide rows.
         Index(
             "ix_events_stats",

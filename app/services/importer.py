@@ -15,6 +15,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
+from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth import Principal, Scope
@@ -110,7 +111,17 @@ def import_file(
     while chunk := list(itertools.islice(records, chunk_size)):
         _import_chunk(factory, gazetteer, chunk, result)
         progress(len(chunk))
+    _refresh_statistics(factory)
     return result
+
+
+def _refresh_statistics(factory: sessionmaker[Session]) -> None:
+    """PostgreSQL plans from table statistics that autovacuum refreshes only some time after a
+    bulk load; until then it may plan a page of a million-row table as if it were empty."""
+    with factory() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("ANALYZE"))
+            session.commit()
 
 
 def _import_chunk(
