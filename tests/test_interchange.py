@@ -181,7 +181,7 @@ def test_ndjson_export_reimports_unchanged(run: CliRunner, night: None, tmp_path
     assert "0 created, 0 updated, 3 unchanged" in result.output
 
 
-def test_import_leaves_postgresql_with_fresh_planner_statistics(
+def test_import_leaves_postgresql_vacuumed_and_analyzed(
     run: CliRunner, database_url: str, night: None, tmp_path: Path
 ) -> None:
     if not database_url.startswith("postgresql"):
@@ -196,10 +196,13 @@ def test_import_leaves_postgresql_with_fresh_planner_statistics(
     assert run.invoke(main, ["import", str(out)]).exit_code == 0
 
     with engine.connect() as conn:
-        analyzed = conn.scalar(
-            text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'events'")
-        )
+        vacuumed, analyzed = conn.execute(
+            text(
+                "SELECT last_vacuum, last_analyze FROM pg_stat_user_tables WHERE relname = 'events'"
+            )
+        ).one()
     engine.dispose()
+    assert vacuumed is not None
     assert analyzed is not None
 
 

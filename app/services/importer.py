@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth import Principal, Scope
@@ -116,12 +116,14 @@ def import_file(
 
 
 def _refresh_statistics(factory: sessionmaker[Session]) -> None:
-    """PostgreSQL plans from table statistics that autovacuum refreshes only some time after a
-    bulk load; until then it may plan a page of a million-row table as if it were empty."""
+    """Until autovacuum comes round after a bulk load, PostgreSQL has neither statistics (it
+    may plan a million-row table as if it were empty) nor a visibility map (no index-only
+    scans, so stats read the whole table); VACUUM ANALYZE gives it both now."""
     with factory() as session:
-        if session.get_bind().dialect.name == "postgresql":
-            session.execute(text("ANALYZE"))
-            session.commit()
+        engine = session.get_bind()
+    if isinstance(engine, Engine) and engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
 
 
 def _import_chunk(
