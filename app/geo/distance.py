@@ -3,8 +3,9 @@
 Spatial filters must use an index on both SQLite and PostgreSQL without extensions, so
 each event stores ``geo_cell``: the 1° x 1° cell holding its coordinates. A box or radius
 query lists the cells it touches (a few dozen for a region, four or so for a 25 km
-radius) and the index on ``(geo_cell, occurred_on)`` narrows the rows to those cells;
-the exact box or distance test then runs on that small set. R*Tree (SQLite) or PostGIS
+radius) and the index on ``(geo_cell, occurred_on, latitude, longitude, ...)`` narrows the
+rows to those cells; the exact box or distance test then runs on that index's entries, so
+only the page's rows are read from the table. R*Tree (SQLite) or PostGIS
 would serve one database each; the cell column serves both with one query.
 """
 
