@@ -57,17 +57,24 @@ def test_upgrade_to_head_then_downgrade_to_base(empty_database: str) -> None:
     assert "events" in _tables(empty_database)
 
 
-def test_0002_writes_the_csv_line_of_events_stored_before_it(empty_database: str) -> None:
-    migrate.upgrade(empty_database)
-    client = TestClient(create_app(Settings(database_url=empty_database)))
-    engine = create_db_engine(empty_database)
+def _with_night_events(url: str) -> TestClient:
+    """A client on the database at head, holding the wire report's events."""
+    migrate.upgrade(url)
+    client = TestClient(create_app(Settings(database_url=url)))
+    engine = create_db_engine(url)
     with transaction(make_session_factory(engine), write=True) as session:
         _, secret = keys.create(session, name="migrator", scopes={Scope.WRITE})
+    engine.dispose()
     for night_event in wire_report_night():
         response = client.post(
             "/v1/events", json=night_event, headers={"Authorization": f"Bearer {secret}"}
         )
         assert response.status_code == 201, response.text
+    return client
+
+
+def test_0002_writes_the_csv_line_of_events_stored_before_it(empty_database: str) -> None:
+    client = _with_night_events(empty_database)
     before = client.get("/v1/events?format=csv").text
 
     migrate.downgrade(empty_database, "0001")
@@ -76,4 +83,16 @@ def test_0002_writes_the_csv_line_of_events_stored_before_it(empty_database: str
     assert client.get("/v1/events?format=csv").text == before
     assert len(before.splitlines()) == 1 + len(wire_report_night())
     client.app.state.engine.dispose()  # type: ignore[attr-defined]
-    engine.dispose()
+
+
+def test_0004_sums_the_events_stored_before_it(empty_database: str) -> None:
+    client = _with_night_events(empty_database)
+    query = "/v1/stats?interval=week&group_by=country,admin1"
+    before = client.get(query).json()
+
+    migrate.downgrade(empty_database, "0003")
+    migrate.upgrade(empty_database)
+
+    assert client.get(query).json() == before
+    assert sum(bucket["events"] for bucket in before["buckets"]) == len(wire_report_night())
+    client.app.state.engine.dispose()  # type: ignore[attr-defined]

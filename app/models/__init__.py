@@ -4,6 +4,7 @@ from app.models.api_key import ApiKey
 from app.models.base import Base
 from app.models.event import Actor, Casualty, Event, EventTag, Munition, Revision, Source
 from app.models.idempotency import IdempotencyRecord
+from app.models.rollup import EventRollup
 
 __all__ = [
     "Actor",
@@ -11,6 +12,7 @@ __all__ = [
     "Base",
     "Casualty",
     "Event",
+    "EventRollup",
     "EventTag",
     "IdempotencyRecord",
     "Munition",

@@ -31,6 +31,7 @@ from app.interchange import flat
 from app.models import Actor, Casualty, Event, EventTag, Munition, Revision, Source
 from app.schemas.event import EventCreate
 from app.schemas.vocabulary import Status
+from app.services import rollup
 from app.services.figures import figures
 from app.services.periods import Interval, period_start
 from app.services.places import Placed, place_location
@@ -293,6 +294,7 @@ def create(
         raise Conflict("an external_id in the request was taken by a concurrent write") from None
     _insert_children(session, children)
     session.connection().execute(insert(Revision), revisions)
+    rollup.record(session, added=event_rows)
     return docs
 
 
@@ -393,6 +395,8 @@ def update_event(
     )
     values = _event_row(doc, event, placed, row.created_at, now)
     del values["id"], values["created_at"]
+    # Read before the update, which the session copies into ``row``.
+    before = {name: getattr(row, name) for name in rollup.SOURCE_COLUMNS}
     updated = session.scalar(
         update(Event)
         .where(Event.id == event_id, Event.version == row.version)
@@ -401,6 +405,7 @@ def update_event(
     )
     if updated is None:
         raise PreconditionFailed("The event was changed by another request; fetch it again.")
+    rollup.record(session, added=[values], removed=[before])
     for model in _CHILD_TABLES:
         session.execute(delete(model).where(model.event_id == event_id))
     _insert_children(session, _child_rows(event_id, event))

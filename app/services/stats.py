@@ -1,14 +1,16 @@
-"""Aggregates over events, computed by SQL ``GROUP BY`` on both databases."""
+"""Aggregates over events, computed by SQL ``GROUP BY`` on both databases: from the
+rollup (``app.models.rollup``) where it holds every filter asked for, else from the events."""
 
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
-from app.models import Actor, Event
+from app.models import Actor, Event, EventRollup
+from app.services import rollup
 from app.services.event_query import EventFilters, filter_clauses
 from app.services.periods import Interval, next_period, period_start
 
@@ -47,6 +49,28 @@ def aggregate(
 ) -> list[dict[str, Any]]:
     """Buckets ``{period, group, events, fatalities, injured}``, fatalities and injured
     being sums of the events' ``best`` figures; ordered by period, then group."""
+    if _rollup_answers(filters, interval, group_by):
+        query = _from_rollup(filters, interval, group_by)
+    else:
+        query = _from_events(filters, interval, group_by)
+    buckets = [
+        {
+            "period": str(row.period)[:10] if interval else None,
+            "group": {d.value: getattr(row, d.value) for d in group_by},
+            "events": int(row.events),
+            "fatalities": int(row.fatalities),
+            "injured": int(row.injured),
+        }
+        for row in session.execute(query)
+    ]
+    if fill and interval:
+        buckets = _filled(buckets, filters, interval)
+    return buckets
+
+
+def _from_events(
+    filters: EventFilters, interval: Interval | None, group_by: list[Dimension]
+) -> Select[Any]:
     keys: list[Any] = []
     if interval:
         keys.append(_PERIOD_COLUMNS[interval].label("period"))
@@ -70,19 +94,110 @@ def aggregate(
         query = query.join(actors, actors.c.event_id == Event.id)
     if keys:
         query = query.group_by(*keys).order_by(*keys)
-    buckets = [
-        {
-            "period": str(row.period)[:10] if interval else None,
-            "group": {d.value: getattr(row, d.value) for d in group_by},
-            "events": row.events,
-            "fatalities": int(row.fatalities),
-            "injured": int(row.injured),
-        }
-        for row in session.execute(query)
+    return query
+
+
+def _rollup_answers(
+    filters: EventFilters, interval: Interval | None, group_by: list[Dimension]
+) -> bool:
+    """Whether the rollup holds every filter and dimension asked for."""
+    f = filters
+    if interval == Interval.DAY or Dimension.ACTOR in group_by:
+        return False
+    if any(day and day.year > 9998 for day in (f.date_from, f.date_to)):
+        return False  # the bucket after such a day is past the last date Python has
+    return not (
+        f.updated_since
+        or f.places
+        or f.bbox
+        or f.near
+        or f.actors
+        or f.sources
+        or f.tags
+        or f.min_fatalities is not None
+        or f.q
+    )
+
+
+def _from_rollup(
+    filters: EventFilters, interval: Interval | None, group_by: list[Dimension]
+) -> Select[Any]:
+    """Whole buckets from the rollup, plus the events of the partial buckets at either
+    end of the date range, summed together."""
+    first, end = rollup.whole_buckets(filters.date_from, filters.date_to)
+    parts = []
+    partial_days = [
+        *([Event.occurred_on < first] if first else []),
+        *([Event.occurred_on >= end] if end else []),
     ]
-    if fill and interval:
-        buckets = _filled(buckets, filters, interval)
-    return buckets
+    if partial_days:
+        parts.append(
+            select(
+                *_keys(Event, interval, group_by),
+                literal(1).label("events"),
+                func.coalesce(Event.fatalities_best, 0).label("fatalities"),
+                func.coalesce(Event.injured_best, 0).label("injured"),
+            ).where(*filter_clauses(filters), or_(*partial_days))
+        )
+    if first is None or end is None or first < end:
+        parts.append(
+            select(
+                *_keys(EventRollup, interval, group_by),
+                EventRollup.events,
+                EventRollup.fatalities,
+                EventRollup.injured,
+            ).where(*_rollup_clauses(filters, first, end))
+        )
+    rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
+    keys = [rows.c.period] if interval else []
+    keys += [rows.c[d.value] for d in group_by]
+    query = select(
+        *keys,
+        func.sum(rows.c.events).label("events"),
+        func.sum(rows.c.fatalities).label("fatalities"),
+        func.sum(rows.c.injured).label("injured"),
+    ).having(func.sum(rows.c.events) > 0)
+    if keys:
+        query = query.group_by(*keys).order_by(*keys)
+    return query
+
+
+def _keys(
+    table: type[Event] | type[EventRollup], interval: Interval | None, group_by: list[Dimension]
+) -> list[Any]:
+    """The period and group columns of events or rollup rows (whose ``''`` means none)."""
+    keys: list[Any] = []
+    if interval:
+        period = table.week_start if interval == Interval.WEEK else table.month_start
+        keys.append(period.label("period"))
+    for dimension in group_by:
+        column = getattr(table, dimension.value)
+        if table is EventRollup:
+            column = func.nullif(column, "")
+        keys.append(column.label(dimension.value))
+    return keys
+
+
+def _rollup_clauses(
+    filters: EventFilters, first: date | None, end: date | None
+) -> list[ColumnElement[bool]]:
+    f, r = filters, EventRollup
+    clauses: list[ColumnElement[bool]] = []
+    if f.statuses:
+        clauses.append(r.status.in_([s.value for s in f.statuses]))
+    if first:
+        clauses.append(r.first_day >= first)
+    if end:
+        clauses.append(r.first_day < end)
+    if f.countries:
+        clauses.append(r.country.in_(f.countries))
+    if f.admin1:
+        clauses.append(or_(r.admin1_code.in_(f.admin1_codes), r.admin1_key.in_(f.admin1)))
+    if f.event_types:
+        clauses.append(r.event_type.in_(f.event_types))
+    if f.sub_event_types:
+        clauses.append(r.sub_event_type.in_(f.sub_event_types))
+    return clauses
 
 
 def _filled(

@@ -1,5 +1,6 @@
 """``GET /v1/stats``: aggregates by period and group, in the database."""
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -129,3 +130,110 @@ def test_bad_stats_parameter_is_named(
 
     assert response.status_code in (400, 422)
     assert response.json()["errors"][0]["loc"] == ["query", name]
+
+
+# Days either side of week and month ends: Sun 28 Apr, Mon 29 Apr, Tue 30 Apr, Wed 1 May,
+# Sun 5 May, Mon 6 May, Fri 31 May, Sat 1 Jun 2024.
+_EDGE_DAYS = ["2024-04-28", "2024-04-29", "2024-04-30", "2024-05-01", "2024-05-05",
+              "2024-05-06", "2024-05-31", "2024-06-01"]  # fmt: skip
+_PLACES = [
+    {"name": "Kharkiv", "admin1": "Kharkiv Oblast", "country": "UA"},
+    {"name": "Kyiv", "admin1": "Kyiv City", "country": "UA"},
+    {"name": "Belgorod", "admin1": "Belgorod Oblast", "country": "RU"},
+]
+
+
+def _expected(
+    documents: list[dict[str, Any]], interval: str | None, group_by: list[str]
+) -> list[tuple[Any, ...]]:
+    """Buckets summed from the events themselves, as sortable tuples."""
+    totals: dict[tuple[Any, ...], list[int]] = {}
+    for doc in documents:
+        day = date.fromisoformat(doc["occurred_on"])
+        period = None
+        if interval == "week":
+            period = (day - timedelta(days=day.weekday())).isoformat()
+        elif interval == "month":
+            period = day.replace(day=1).isoformat()
+        values = {
+            "country": doc["location"]["country"],
+            "admin1": doc["location"]["admin1"],
+            "event_type": doc["event_type"],
+            "sub_event_type": doc["sub_event_type"],
+        }
+        key = (period, *(str(values[name]) for name in group_by))
+        figures = totals.setdefault(key, [0, 0, 0])
+        figures[0] += 1
+        figures[1] += doc["fatalities"]["best"] or 0
+        figures[2] += doc["injured"]["best"] or 0
+    return sorted((*key, *figures) for key, figures in totals.items())
+
+
+def _as_tuples(buckets: list[dict[str, Any]], group_by: list[str]) -> list[tuple[Any, ...]]:
+    return sorted(
+        (
+            b["period"],
+            *(str(b["group"][name]) for name in group_by),
+            b["events"],
+            b["fatalities"],
+            b["injured"],
+        )
+        for b in buckets
+    )
+
+
+def test_stats_equal_the_sums_of_the_events_after_every_kind_of_change(
+    client: TestClient, writer: dict[str, str], admin: dict[str, str]
+) -> None:
+    """Weekly and monthly stats come from running totals kept on write; whatever the
+    events went through, they equal what the events themselves add up to."""
+    bodies = [
+        event_payload(
+            occurred_on=day,
+            location=_PLACES[index % 3],
+            sub_event_type=None if index % 4 == 3 else "Air/drone strike",
+            casualties=(
+                [{"kind": "killed", "count": index + 1, "claimed_by": "Governor"}]
+                if index % 3
+                else [{"kind": "injured", "count": 2 * index, "claimed_by": "Mayor"}]
+            ),
+        )
+        for index, day in enumerate(_EDGE_DAYS * 2)
+    ]
+    response = client.post("/v1/events/batch", json={"events": bodies}, headers=writer)
+    assert response.status_code == 201, response.text
+    ids = [item["id"] for item in response.json()["items"]]
+    changes: list[tuple[str, dict[str, Any], dict[str, str]]] = [
+        (ids[0], {"occurred_on": "2024-05-02"}, writer),  # to another bucket
+        (ids[1], {"location": _PLACES[2]}, writer),  # to another country
+        (ids[2], {"casualties": []}, writer),  # tolls gone
+        (ids[3], {"status": "retracted"}, writer),
+        (ids[4], {"title": "A new title only"}, writer),
+        (ids[5], {"status": "retracted"}, writer),
+        (ids[5], {"status": "published"}, admin),  # and back
+        (ids[6], {"event_type": "Battles", "sub_event_type": "Armed clash"}, writer),
+    ]
+    for event_id, patch, key in changes:
+        response = client.patch(f"/v1/events/{event_id}", json=patch, headers=key)
+        assert response.status_code == 200, response.text
+
+    for date_from, date_to in [
+        (None, None),
+        ("2024-04-29", "2024-05-31"),  # whole buckets only
+        ("2024-04-30", "2024-05-05"),  # partial at both ends
+        ("2024-05-01", None),
+        (None, "2024-04-30"),
+        ("2024-05-02", "2024-05-03"),  # within one bucket
+    ]:
+        dates = {k: v for k, v in (("date_from", date_from), ("date_to", date_to)) if v}
+        listed = client.get("/v1/events", params={**dates, "limit": 1000}).json()["items"]
+        for interval in ("week", "month", None):
+            for group_by in ([], ["country"], ["admin1", "sub_event_type"], ["event_type"]):
+                params = {**dates, "group_by": ",".join(group_by)}
+                if interval:
+                    params["interval"] = interval
+                answered = _as_tuples(_stats(client, **params), group_by)
+                assert answered == _expected(listed, interval, group_by), params
+        ua = [doc for doc in listed if doc["location"]["country"] == "UA"]
+        answered = _as_tuples(_stats(client, **dates, interval="week", country="UA"), [])
+        assert answered == _expected(ua, "week", [])

@@ -1,0 +1,114 @@
+"""Keeping ``event_rollups`` (``app.models.rollup``) in step with the events it sums.
+
+Every write adds an event's figures to its bucket and group, and a change takes the old
+figures out first; ``GET /v1/stats`` then adds whole buckets from the rollup and reads the
+events only for the days at either end of its date range (``whole_buckets``).
+"""
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.models import EventRollup
+from app.services.periods import Interval, next_period, period_start
+
+KEY = (
+    "country",
+    "first_day",
+    "status",
+    "admin1",
+    "admin1_key",
+    "admin1_code",
+    "event_type",
+    "sub_event_type",
+)
+FIGURES = ("events", "fatalities", "injured")
+# The event row columns a bucket's key and figures come from.
+SOURCE_COLUMNS = (
+    "occurred_on",
+    "country",
+    "status",
+    "admin1",
+    "admin1_key",
+    "admin1_code",
+    "event_type",
+    "sub_event_type",
+    "fatalities_best",
+    "injured_best",
+)
+
+
+def bucket_start(day: date) -> date:
+    """The first day of the bucket holding ``day``: its week's Monday or its month's first,
+    whichever is later."""
+    return max(period_start(day, Interval.WEEK), period_start(day, Interval.MONTH))
+
+
+def whole_buckets(date_from: date | None, date_to: date | None) -> tuple[date | None, date | None]:
+    """``(first, end)``: the buckets starting on or after ``first`` and before ``end`` lie
+    wholly within the dates; None where the range is open. Days before ``first`` and from
+    ``end`` on are the range's partial buckets."""
+    first = end = None
+    if date_from is not None:
+        first = date_from
+        if bucket_start(date_from) != date_from:
+            first = min(
+                next_period(period_start(date_from, Interval.WEEK), Interval.WEEK),
+                next_period(period_start(date_from, Interval.MONTH), Interval.MONTH),
+            )
+    if date_to is not None:
+        end = bucket_start(date_to + timedelta(days=1))
+    return first, end
+
+
+def _contribution(row: Mapping[str, Any], sign: int) -> dict[str, Any]:
+    day = row["occurred_on"]
+    return {
+        "country": row["country"] or "",
+        "first_day": bucket_start(day),
+        "status": row["status"],
+        "admin1": row["admin1"] or "",
+        "admin1_key": row["admin1_key"] or "",
+        "admin1_code": row["admin1_code"] or "",
+        "event_type": row["event_type"],
+        "sub_event_type": row["sub_event_type"] or "",
+        "week_start": period_start(day, Interval.WEEK),
+        "month_start": period_start(day, Interval.MONTH),
+        "events": sign,
+        "fatalities": sign * (row["fatalities_best"] or 0),
+        "injured": sign * (row["injured_best"] or 0),
+    }
+
+
+def record(
+    session: Session,
+    *,
+    added: Iterable[Mapping[str, Any]] = (),
+    removed: Iterable[Mapping[str, Any]] = (),
+) -> None:
+    """Add the events of ``added`` (rows with ``SOURCE_COLUMNS``) to their buckets and take
+    those of ``removed`` out, in one upsert."""
+    totals: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for sign, rows in ((1, added), (-1, removed)):
+        for row in rows:
+            part = _contribution(row, sign)
+            key = tuple(part[name] for name in KEY)
+            if key in totals:
+                for name in FIGURES:
+                    totals[key][name] += part[name]
+            else:
+                totals[key] = part
+    changes = [part for part in totals.values() if any(part[name] for name in FIGURES)]
+    if not changes:
+        return
+    connection = session.connection()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(EventRollup)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=list(KEY),
+        set_={name: getattr(EventRollup, name) + upsert.excluded[name] for name in FIGURES},
+    )
+    connection.execute(upsert, changes)
