@@ -137,12 +137,16 @@ async def require_json_body(request: Request) -> None:
 async def check_request_params(request: Request) -> None:
     """400 naming any query parameter the route does not take (catches typos like ``contry``),
     or any parameter holding a NUL character (no database stores one)."""
-    dependant = getattr(request.scope.get("route"), "dependant", None)
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
     known = _KNOWN_QUERY_PARAMS.get(id(dependant))
     if known is None:
-        known = _KNOWN_QUERY_PARAMS[id(dependant)] = _query_param_names(dependant)
+        # Declared parameters, and those a route validates itself and documents.
+        documented = (getattr(route, "openapi_extra", None) or {}).get("parameters", [])
+        known = _query_param_names(dependant) | {p["name"] for p in documented}
+        _KNOWN_QUERY_PARAMS[id(dependant)] = known
     unknown = sorted(set(request.query_params) - known)
     nul = sorted(
         name

@@ -118,6 +118,13 @@ def _describe(errors: list[dict[str, Any]]) -> str:
     return f"{where}: {first['msg']}{more}"
 
 
+def invalid_input(raw: list[Any], loc: list[str]) -> ValidationFailed:
+    """A 422 for pydantic's errors on input validated outside FastAPI, located under
+    ``loc`` (e.g. ``["query"]``)."""
+    errors = [{**e, "loc": [*loc, *e["loc"]]} for e in field_errors(raw)]
+    return ValidationFailed(_describe(errors), errors=errors)
+
+
 async def _on_app_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, AppError)
     return problem_response(exc)

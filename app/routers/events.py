@@ -22,7 +22,7 @@ from app.interchange import export, flat, geojson
 from app.interchange.export import ExportFormat
 from app.json_body import StrictJSONRoute
 from app.models import Event
-from app.routers.filters import EventFiltersDep
+from app.routers.filters import FILTERS_OPENAPI, EventFiltersDep
 from app.schemas.event import (
     BatchCreated,
     EventBatch,
@@ -206,6 +206,7 @@ _EXPORTS: dict[int | str, dict[str, Any]] = {
     response_model=EventList,
     responses={**PROBLEM_RESPONSES, **_EXPORTS},
     summary="Query events",
+    openapi_extra=FILTERS_OPENAPI,
 )
 def list_events(
     request: Request,

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from app.auth import Scope
 from app.deps import Reader, ReadSession, require
-from app.routers.filters import EventFiltersDep, invalid_query
+from app.routers.filters import FILTERS_OPENAPI, EventFiltersDep, invalid_query
 from app.schemas.problem import PROBLEM_RESPONSES
 from app.schemas.vocabulary import Status
 from app.services import event_query, stats
@@ -31,7 +31,7 @@ class Stats(BaseModel):
     buckets: list[Bucket]
 
 
-@router.get("", response_model=Stats, summary="Aggregate events")
+@router.get("", response_model=Stats, summary="Aggregate events", openapi_extra=FILTERS_OPENAPI)
 def get_stats(
     session: ReadSession,
     principal: Reader,
