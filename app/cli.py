@@ -23,7 +23,7 @@ from app.errors import AppError
 from app.geo.gazetteer import Gazetteer, default_path
 from app.interchange import export
 from app.interchange.export import ExportFormat
-from app.models import Event
+from app.models import Event, EventLine
 from app.routers.filters import filters_from_query
 from app.services import event_query, importer, keys
 from app.services.event_query import Sort
@@ -257,7 +257,9 @@ def export_events(query: str, fmt: str, output: BinaryIO) -> None:
         sync=filters.updated_since is not None
     )
     if fmt == ExportFormat.CSV:
-        lines = event_query.iter_rows(factory, filters=filters, sort=sort, columns=(Event.csv_row,))
+        lines = event_query.iter_rows(
+            factory, filters=filters, sort=sort, columns=(EventLine.csv_row,)
+        )
         chunks = export.flat_csv(row.csv_row for row in lines)
     else:
         rows = event_query.iter_rows(factory, filters=filters, sort=sort, columns=(Event.document,))

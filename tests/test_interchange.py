@@ -73,18 +73,37 @@ def test_csv_export_streams_every_event_with_flat_columns(client: TestClient, ni
 def test_csv_export_follows_each_change_to_an_event(
     client: TestClient, writer: dict[str, str]
 ) -> None:
-    created = client.post("/v1/events", json=event_payload(), headers=writer).json()
-    client.patch(
-        f"/v1/events/{created['id']}",
-        json={"title": "Toll rises", "casualties": [{"kind": "killed", "count": 9}]},
+    first = client.post("/v1/events", json=event_payload(), headers=writer).json()
+    moved = client.post(
+        "/v1/events", json=event_payload(occurred_on="2024-05-20"), headers=writer
+    ).json()
+    response = client.patch(
+        f"/v1/events/{moved['id']}",
+        json={
+            "title": "Toll rises",
+            "occurred_on": "2024-06-01",
+            "casualties": [{"kind": "killed", "count": 9}],
+        },
         headers=writer,
     )
+    assert response.status_code == 200, response.text
 
-    [row] = list(csv.DictReader(io.StringIO(client.get("/v1/events?format=csv").text)))
-    [paged] = list(csv.DictReader(io.StringIO(client.get("/v1/events?format=csv&limit=5").text)))
+    def rows(query: str) -> list[dict[str, str]]:
+        return list(csv.DictReader(io.StringIO(client.get(f"/v1/events?{query}").text)))
 
-    assert (row["title"], row["fatalities_best"], row["version"]) == ("Toll rises", "9", "2")
-    assert paged == row
+    whole = rows("format=csv")
+    assert [row["id"] for row in whole] == [moved["id"], first["id"]]
+    assert (whole[0]["title"], whole[0]["occurred_on"], whole[0]["fatalities_best"]) == (
+        "Toll rises",
+        "2024-06-01",
+        "9",
+    )
+    assert whole[0]["version"] == "2"
+    # Filtered, paged and date-bounded exports read the lines by other paths.
+    assert rows("format=csv&country=UA") == whole
+    assert rows("format=csv&limit=5") == whole
+    assert rows("format=csv&date_from=2024-05-21") == whole
+    assert rows("format=csv&date_to=2024-05-31") == whole[1:]
 
 
 def test_csv_by_accept_and_paged_with_limit(client: TestClient, night: None) -> None:

@@ -59,7 +59,7 @@ def _csv(
 
 
 def flat_csv(lines: Iterable[str], chunk_rows: int = 1000) -> Iterator[bytes]:
-    """The flat CSV export from stored lines (``events.csv_row``): no document is parsed."""
+    """The flat CSV export from stored lines (``event_lines.csv_row``): no document is parsed."""
     chunk = [flat.HEADER]
     for line in lines:
         chunk.append(line)

@@ -82,7 +82,7 @@ def to_row(event: dict[str, Any]) -> list[Any]:
 
 
 def csv_line(event: dict[str, Any]) -> str:
-    """The event as one line of this CSV. Each event row stores its line (``csv_row``), so
+    """The event as one line of this CSV. Each event's line is stored (``event_lines``), so
     an export joins stored lines; a change to ``COLUMNS`` or ``to_row`` therefore needs a
     migration that rewrites them."""
     buffer = io.StringIO()

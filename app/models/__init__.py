@@ -2,7 +2,16 @@
 
 from app.models.api_key import ApiKey
 from app.models.base import Base
-from app.models.event import Actor, Casualty, Event, EventTag, Munition, Revision, Source
+from app.models.event import (
+    Actor,
+    Casualty,
+    Event,
+    EventLine,
+    EventTag,
+    Munition,
+    Revision,
+    Source,
+)
 from app.models.idempotency import IdempotencyRecord
 from app.models.rollup import EventRollup
 
@@ -12,6 +21,7 @@ __all__ = [
     "Base",
     "Casualty",
     "Event",
+    "EventLine",
     "EventRollup",
     "EventTag",
     "IdempotencyRecord",

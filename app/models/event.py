@@ -65,9 +65,6 @@ class Event(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     document: Mapped[str] = mapped_column(Text)
-    csv_row: Mapped[str] = mapped_column(
-        Text, server_default="", doc="the event as a line of the flat CSV (app.interchange.flat)"
-    )
 
     __table_args__ = (
         # Keyset pagination walks (sort column, id); each sort has its index.
@@ -104,6 +101,20 @@ class Event(Base):
             "month_start",
         ),
     )
+
+
+class EventLine(Base):
+    """Each event's line of the flat CSV (``app.interchange.flat``), kept in step with the
+    event and stored in export order: SQLite keeps this table in its key's order (no rowid),
+    so a whole export reads it front to back instead of seeking every wide event row."""
+
+    __tablename__ = "event_lines"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    occurred_on: Mapped[date] = mapped_column(Date, primary_key=True)
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, doc="the event's id")
+    status: Mapped[str] = mapped_column(String(10))
+    csv_row: Mapped[str] = mapped_column(Text)
 
 
 # Sorting by fatalities puts unknown tolls last on both databases; the expression

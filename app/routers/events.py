@@ -21,7 +21,7 @@ from app.deps import (
 from app.interchange import export, flat, geojson
 from app.interchange.export import ExportFormat
 from app.json_body import StrictJSONRoute
-from app.models import Event
+from app.models import Event, EventLine
 from app.routers.filters import FILTERS_OPENAPI, EventFiltersDep
 from app.schemas.event import (
     BatchCreated,
@@ -247,7 +247,11 @@ def list_events(
     filters.statuses = filters.statuses or event_query.default_statuses(sync=sync)
     sort = sort or (Sort.UPDATED_ASC if sync else Sort.OCCURRED_DESC)
     # The flat CSV joins each event's stored line; every other format starts from documents.
-    columns = (Event.csv_row if fmt == ExportFormat.CSV else Event.document, Event.status)
+    columns = (
+        (EventLine.csv_row, EventLine.status)
+        if fmt == ExportFormat.CSV
+        else (Event.document, Event.status)
+    )
     if fmt in export.STREAMED and limit is None:
         rows = event_query.iter_rows(
             request.app.state.session_factory, filters=filters, sort=sort, columns=columns

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.db import transaction
 from app.errors import BadRequest, ValidationFailed
 from app.geo.distance import box_around, cells_in_box, distance_sql, lon_ranges
-from app.models import Actor, Event, EventTag, Source
+from app.models import Actor, Event, EventLine, EventTag, Source
 from app.models.event import FATALITIES_SORT_KEY
 from app.schemas.vocabulary import Status
 from app.services.events import rfc3339
@@ -198,18 +198,25 @@ def list_events(
             raise ValidationFailed(
                 "sort=distance needs near", errors=[{"loc": ["query", "sort"], "msg": "needs near"}]
             )
-        key, descending = filters.near.distance(), False
+        key: Any = filters.near.distance()
+        descending = False
     else:
         key, descending, _ = _SORTS[sort]
-    clauses = filter_clauses(filters)
+    lines = any(column.class_ is EventLine for column in columns)
+    if lines and _lines_alone(filters, sort):
+        # A whole export in date order reads the narrow table in its own order.
+        key, row_id = EventLine.occurred_on, EventLine.id
+        clauses = _line_clauses(filters)
+    else:
+        row_id, clauses = Event.id, filter_clauses(filters)
     if cursor:
         value, after_id = decode_cursor(cursor, sort)
-        position, bound = tuple_(key, Event.id), tuple_(value, after_id)
+        position, bound = tuple_(key, row_id), tuple_(value, after_id)
         clauses.append(position < bound if descending else position > bound)
-    order = (key.desc(), Event.id.desc()) if descending else (key.asc(), Event.id.asc())
+    order = (key.desc(), row_id.desc()) if descending else (key.asc(), row_id.asc())
     if filters.bbox is None and filters.near is None:
         # The sort walks an index: one query reads each row of the page once.
-        query = select(key.label("sort_key"), Event.id, *columns).where(and_(*clauses))
+        query = select(key.label("sort_key"), row_id, *columns).where(and_(*clauses))
         query = query.order_by(*order).limit(limit + 1)
     else:
         # A box or a radius finds rows on the geo_cell index, unsorted: find the page's ids
@@ -224,6 +231,10 @@ def list_events(
                 else (ids.c.sort_key.asc(), Event.id.asc())
             )
         )
+    if lines and row_id is Event.id:
+        query = query.join(
+            EventLine, and_(EventLine.occurred_on == Event.occurred_on, EventLine.id == Event.id)
+        )
     # Core execution: the rows are plain columns, so the ORM has nothing to add but cost.
     rows = list(session.connection().execute(query))
     next_cursor = None
@@ -231,6 +242,27 @@ def list_events(
         rows = rows[:limit]
         next_cursor = encode_cursor(sort, rows[-1].sort_key, rows[-1].id)
     return Page(rows=rows, next_cursor=next_cursor)
+
+
+def _lines_alone(filters: EventFilters, sort: Sort) -> bool:
+    """Whether ``event_lines`` holds every filter and the sort (dates and status)."""
+    narrowed = {name for name, value in vars(filters).items() if value not in (None, [])}
+    return sort in (Sort.OCCURRED_DESC, Sort.OCCURRED_ASC) and narrowed <= {
+        "date_from",
+        "date_to",
+        "statuses",
+    }
+
+
+def _line_clauses(filters: EventFilters) -> list[ColumnElement[bool]]:
+    clauses = []
+    if filters.date_from:
+        clauses.append(EventLine.occurred_on >= filters.date_from)
+    if filters.date_to:
+        clauses.append(EventLine.occurred_on <= filters.date_to)
+    if filters.statuses:
+        clauses.append(EventLine.status.in_([s.value for s in filters.statuses]))
+    return clauses
 
 
 def iter_rows(

@@ -28,7 +28,7 @@ from app.geo.distance import cell
 from app.geo.gazetteer import Gazetteer
 from app.geo.names import fold_name
 from app.interchange import flat
-from app.models import Actor, Casualty, Event, EventTag, Munition, Revision, Source
+from app.models import Actor, Casualty, Event, EventLine, EventTag, Munition, Revision, Source
 from app.schemas.event import EventCreate
 from app.schemas.vocabulary import Status
 from app.services import rollup
@@ -119,6 +119,15 @@ def _event_row(
         "created_at": created_at,
         "updated_at": updated_at,
         "document": orjson.dumps(doc).decode(),
+    }
+
+
+def _line(doc: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
+    """The ``event_lines`` row of an event with this document and ``events`` row."""
+    return {
+        "occurred_on": row["occurred_on"],
+        "id": doc["id"],
+        "status": row["status"],
         "csv_row": flat.csv_line(doc),
     }
 
@@ -293,6 +302,9 @@ def create(
         # Another writer took one of these external ids since we looked.
         raise Conflict("an external_id in the request was taken by a concurrent write") from None
     _insert_children(session, children)
+    session.connection().execute(
+        insert(EventLine), [_line(d, r) for d, r in zip(docs, event_rows, strict=True)]
+    )
     session.connection().execute(insert(Revision), revisions)
     rollup.record(session, added=event_rows)
     return docs
@@ -406,6 +418,11 @@ def update_event(
     if updated is None:
         raise PreconditionFailed("The event was changed by another request; fetch it again.")
     rollup.record(session, added=[values], removed=[before])
+    session.execute(
+        update(EventLine)
+        .where(EventLine.id == event_id, EventLine.occurred_on == before["occurred_on"])
+        .values(**_line(doc, values))
+    )
     for model in _CHILD_TABLES:
         session.execute(delete(model).where(model.event_id == event_id))
     _insert_children(session, _child_rows(event_id, event))
