@@ -244,10 +244,14 @@ def list_events(
     return Page(rows=rows, next_cursor=next_cursor)
 
 
+def filters_in_use(filters: EventFilters) -> set[str]:
+    """The names of the filters given (None and an empty list are no filter)."""
+    return {name for name, value in vars(filters).items() if value is not None and value != []}
+
+
 def _lines_alone(filters: EventFilters, sort: Sort) -> bool:
     """Whether ``event_lines`` holds every filter and the sort (dates and status)."""
-    narrowed = {name for name, value in vars(filters).items() if value not in (None, [])}
-    return sort in (Sort.OCCURRED_DESC, Sort.OCCURRED_ASC) and narrowed <= {
+    return sort in (Sort.OCCURRED_DESC, Sort.OCCURRED_ASC) and filters_in_use(filters) <= {
         "date_from",
         "date_to",
         "statuses",

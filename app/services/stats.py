@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from app.errors import ValidationFailed
 from app.models import Actor, Event, EventRollup
 from app.services import rollup
-from app.services.event_query import EventFilters, filter_clauses
+from app.services.event_query import EventFilters, filter_clauses, filters_in_use
 from app.services.periods import Interval, next_period, period_start
 
 MAX_FILLED_BUCKETS = 100_000
@@ -97,26 +97,28 @@ def _from_events(
     return query
 
 
+# The filters the rollup holds; any other sends a query to the events.
+_ROLLUP_FILTERS = {
+    "date_from",
+    "date_to",
+    "countries",
+    "admin1",
+    "admin1_codes",
+    "event_types",
+    "sub_event_types",
+    "statuses",
+}
+
+
 def _rollup_answers(
     filters: EventFilters, interval: Interval | None, group_by: list[Dimension]
 ) -> bool:
     """Whether the rollup holds every filter and dimension asked for."""
-    f = filters
     if interval == Interval.DAY or Dimension.ACTOR in group_by:
         return False
-    if any(day and day.year > 9998 for day in (f.date_from, f.date_to)):
+    if any(day and day.year > 9998 for day in (filters.date_from, filters.date_to)):
         return False  # the bucket after such a day is past the last date Python has
-    return not (
-        f.updated_since
-        or f.places
-        or f.bbox
-        or f.near
-        or f.actors
-        or f.sources
-        or f.tags
-        or f.min_fatalities is not None
-        or f.q
-    )
+    return filters_in_use(filters) <= _ROLLUP_FILTERS
 
 
 def _from_rollup(

@@ -237,3 +237,8 @@ def test_stats_equal_the_sums_of_the_events_after_every_kind_of_change(
         ua = [doc for doc in listed if doc["location"]["country"] == "UA"]
         answered = _as_tuples(_stats(client, **dates, interval="week", country="UA"), [])
         assert answered == _expected(ua, "week", [])
+        kharkiv = [doc for doc in listed if doc["location"]["admin1"] == "Kharkiv Oblast"]
+        answered = _as_tuples(
+            _stats(client, **dates, interval="month", admin1="kharkiv oblast"), []
+        )
+        assert answered == _expected(kharkiv, "month", [])
