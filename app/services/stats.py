@@ -1,7 +1,8 @@
 """Aggregates over events, computed by SQL ``GROUP BY`` on both databases: from the
 rollup (``app.models.rollup``) where it holds every filter asked for, else from the events."""
 
-from datetime import date
+from dataclasses import replace
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -53,15 +54,17 @@ def aggregate(
         query = _from_rollup(filters, interval, group_by)
     else:
         query = _from_events(filters, interval, group_by)
+    # Rows are (period if interval, one value per dimension, events, fatalities, injured).
+    names, first = [d.value for d in group_by], 1 if interval else 0
     buckets = [
         {
-            "period": str(row.period)[:10] if interval else None,
-            "group": {d.value: getattr(row, d.value) for d in group_by},
-            "events": int(row.events),
-            "fatalities": int(row.fatalities),
-            "injured": int(row.injured),
+            "period": str(row[0])[:10] if interval else None,
+            "group": dict(zip(names, row[first:-3], strict=True)),
+            "events": int(row[-3]),
+            "fatalities": int(row[-2]),
+            "injured": int(row[-1]),
         }
-        for row in session.execute(query)
+        for row in session.connection().execute(query)
     ]
     if fill and interval:
         buckets = _filled(buckets, filters, interval)
@@ -127,28 +130,30 @@ def _from_rollup(
     """Whole buckets from the rollup, plus the events of the partial buckets at either
     end of the date range, summed together."""
     first, end = rollup.whole_buckets(filters.date_from, filters.date_to)
-    parts = []
-    partial_days = [
-        *([Event.occurred_on < first] if first else []),
-        *([Event.occurred_on >= end] if end else []),
+    if first is not None and end is not None and first >= end:
+        return _from_events(filters, interval, group_by)  # the dates lie within one bucket
+    parts = [
+        select(
+            *_keys(EventRollup, interval, group_by),
+            EventRollup.events,
+            EventRollup.fatalities,
+            EventRollup.injured,
+        ).where(*_rollup_clauses(filters, first, end))
     ]
-    if partial_days:
+    # Each partial end is a query of its own, so that its dates bound the index range.
+    ends = []
+    if filters.date_from and first and first > filters.date_from:
+        ends.append(replace(filters, date_to=first - timedelta(days=1)))
+    if filters.date_to and end and end <= filters.date_to:
+        ends.append(replace(filters, date_from=end))
+    for part in ends:
         parts.append(
             select(
                 *_keys(Event, interval, group_by),
                 literal(1).label("events"),
                 func.coalesce(Event.fatalities_best, 0).label("fatalities"),
                 func.coalesce(Event.injured_best, 0).label("injured"),
-            ).where(*filter_clauses(filters), or_(*partial_days))
-        )
-    if first is None or end is None or first < end:
-        parts.append(
-            select(
-                *_keys(EventRollup, interval, group_by),
-                EventRollup.events,
-                EventRollup.fatalities,
-                EventRollup.injured,
-            ).where(*_rollup_clauses(filters, first, end))
+            ).where(*filter_clauses(part))
         )
     rows = (union_all(*parts) if len(parts) > 1 else parts[0]).subquery()
     keys = [rows.c.period] if interval else []
