@@ -9,7 +9,7 @@ unique key treats NULLs as all different.
 
 from datetime import date
 
-from sqlalchemy import Date, Integer, String, Text
+from sqlalchemy import BigInteger, Date, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -28,6 +28,7 @@ class EventRollup(Base):
     sub_event_type: Mapped[str] = mapped_column(String(80), primary_key=True)
     week_start: Mapped[date] = mapped_column(Date)
     month_start: Mapped[date] = mapped_column(Date)
-    events: Mapped[int] = mapped_column(Integer)
-    fatalities: Mapped[int] = mapped_column(Integer, doc="sum of the events' fatalities_best")
-    injured: Mapped[int] = mapped_column(Integer, doc="sum of the events' injured_best")
+    # 64-bit: a bucket may add up many tolls of up to 100 million each.
+    events: Mapped[int] = mapped_column(BigInteger)
+    fatalities: Mapped[int] = mapped_column(BigInteger, doc="sum of the events' fatalities_best")
+    injured: Mapped[int] = mapped_column(BigInteger, doc="sum of the events' injured_best")

@@ -85,8 +85,9 @@ def _near(
 
 
 class FilterParams(BaseModel):
-    """The filter parameters, validated together: FastAPI validates each declared query
-    parameter on its own, which for seventeen filters cost as much as the rest of a page."""
+    """The filter parameters, validated together: FastAPI extracts and validates each
+    declared query parameter on its own, which for seventeen of them halved the rate of a
+    minimal endpoint (docs/performance.md)."""
 
     model_config = ConfigDict(extra="ignore")
 

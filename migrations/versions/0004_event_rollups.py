@@ -41,9 +41,9 @@ def upgrade() -> None:
         sa.Column("sub_event_type", sa.String(80), nullable=False),
         sa.Column("week_start", sa.Date(), nullable=False),
         sa.Column("month_start", sa.Date(), nullable=False),
-        sa.Column("events", sa.Integer(), nullable=False),
-        sa.Column("fatalities", sa.Integer(), nullable=False),
-        sa.Column("injured", sa.Integer(), nullable=False),
+        sa.Column("events", sa.BigInteger(), nullable=False),
+        sa.Column("fatalities", sa.BigInteger(), nullable=False),
+        sa.Column("injured", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint(*KEY, name=op.f("pk_event_rollups")),
     )
     # A bucket starts on its week's Monday or its month's first, whichever is later.

@@ -242,3 +242,14 @@ def test_stats_equal_the_sums_of_the_events_after_every_kind_of_change(
             _stats(client, **dates, interval="month", admin1="kharkiv oblast"), []
         )
         assert answered == _expected(kharkiv, "month", [])
+
+
+def test_sums_past_32_bits(client: TestClient, writer: dict[str, str]) -> None:
+    """Tolls of up to 100 million each are accepted, so a bucket's sum outgrows 32 bits."""
+    huge = [{"kind": "killed", "count": 100_000_000, "claimed_by": "A hostile client"}]
+    events = [event_payload(casualties=huge) for _ in range(25)]
+    response = client.post("/v1/events/batch", json={"events": events}, headers=writer)
+    assert response.status_code == 201, response.text
+
+    [bucket] = _stats(client, interval="month")
+    assert (bucket["events"], bucket["fatalities"]) == (25, 2_500_000_000)
