@@ -8,21 +8,20 @@ from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
 from pydantic import AwareDatetime
 
-from app.auth import Principal, Scope
+from app.auth import Principal
 from app.deps import (
     GazetteerDep,
     Reader,
     ReadSession,
     Writer,
     WriteSession,
-    require,
     require_json_body,
 )
 from app.interchange import export, flat, geojson
 from app.interchange.export import ExportFormat
 from app.json_body import StrictJSONRoute
 from app.models import Event, EventLine
-from app.routers.filters import FILTERS_OPENAPI, EventFiltersDep
+from app.routers.filters import FILTERS_OPENAPI, EventFiltersDep, scope_statuses
 from app.schemas.event import (
     BatchCreated,
     EventBatch,
@@ -242,9 +241,7 @@ def list_events(
     """
     fmt = format or export.from_accept(request.headers.get("accept", ""))
     sync = filters.updated_since is not None
-    if any(s != Status.PUBLISHED for s in filters.statuses):
-        require(principal, Scope.WRITE)
-    filters.statuses = filters.statuses or event_query.default_statuses(sync=sync)
+    scope_statuses(filters, principal, sync=sync)
     sort = sort or (Sort.UPDATED_ASC if sync else Sort.OCCURRED_DESC)
     # The flat CSV joins each event's stored line; every other format starts from documents.
     columns = (

@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from app.deps import GazetteerDep
+from app.auth import Principal, Scope
+from app.deps import GazetteerDep, require
 from app.errors import ValidationFailed, invalid_input
 from app.geo.gazetteer import Gazetteer, unknown_place
 from app.geo.names import fold_name
 from app.schemas.vocabulary import SUB_EVENT_TYPES, EventType, Status, normalise_country
-from app.services.event_query import Box, Circle, EventFilters
+from app.services.event_query import Box, Circle, EventFilters, default_statuses
 from app.services.events import fold
 
 _LIST = "Comma-separated for several."
@@ -199,6 +200,14 @@ async def event_filters(request: Request, gazetteer: GazetteerDep) -> EventFilte
     except ValidationError as exc:
         raise invalid_input(exc.errors(), loc=["query"]) from None
     return build_filters(params, gazetteer)
+
+
+def scope_statuses(filters: EventFilters, principal: Principal, *, sync: bool) -> None:
+    """Unpublished statuses need a write key; without a status filter, the defaults (a
+    sync feed also carries retractions)."""
+    if any(s != Status.PUBLISHED for s in filters.statuses):
+        require(principal, Scope.WRITE)
+    filters.statuses = filters.statuses or default_statuses(sync=sync)
 
 
 EventFiltersDep = Annotated[EventFilters, Depends(event_filters)]

@@ -6,12 +6,10 @@ import orjson
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from app.auth import Scope
-from app.deps import Reader, ReadSession, require
-from app.routers.filters import FILTERS_OPENAPI, EventFiltersDep, invalid_query
+from app.deps import Reader, ReadSession
+from app.routers.filters import FILTERS_OPENAPI, EventFiltersDep, invalid_query, scope_statuses
 from app.schemas.problem import PROBLEM_RESPONSES
-from app.schemas.vocabulary import Status
-from app.services import event_query, stats
+from app.services import stats
 from app.services.periods import Interval
 from app.services.stats import Dimension
 
@@ -58,9 +56,7 @@ def get_stats(
         raise invalid_query("group_by", "give one or two different dimensions")
     if fill and interval is None:
         raise invalid_query("fill", "fill needs an interval")
-    if any(s != Status.PUBLISHED for s in filters.statuses):
-        require(principal, Scope.WRITE)
-    filters.statuses = filters.statuses or event_query.default_statuses(sync=False)
+    scope_statuses(filters, principal, sync=False)
     buckets = stats.aggregate(
         session, filters=filters, interval=interval, group_by=dimensions, fill=fill
     )
