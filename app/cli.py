@@ -23,7 +23,6 @@ from app.errors import AppError
 from app.geo.gazetteer import Gazetteer, default_path
 from app.interchange import export
 from app.interchange.export import ExportFormat
-from app.models import Event, EventLine
 from app.routers.filters import filters_from_query
 from app.services import event_query, importer, keys
 from app.services.event_query import Sort
@@ -256,13 +255,11 @@ def export_events(query: str, fmt: str, output: BinaryIO) -> None:
     filters.statuses = filters.statuses or event_query.default_statuses(
         sync=filters.updated_since is not None
     )
+    columns = event_query.stored_columns(csv=fmt == ExportFormat.CSV)
+    rows = event_query.iter_rows(factory, filters=filters, sort=sort, columns=columns)
     if fmt == ExportFormat.CSV:
-        lines = event_query.iter_rows(
-            factory, filters=filters, sort=sort, columns=(EventLine.csv_row,)
-        )
-        chunks = export.flat_csv(row.csv_row for row in lines)
+        chunks = export.flat_csv(row.csv_row for row in rows)
     else:
-        rows = event_query.iter_rows(factory, filters=filters, sort=sort, columns=(Event.document,))
         chunks = export.render(ExportFormat(fmt), (row.document.encode() for row in rows))
     for chunk in chunks:
         output.write(chunk)

@@ -20,7 +20,6 @@ from app.deps import (
 from app.interchange import export, flat, geojson
 from app.interchange.export import ExportFormat
 from app.json_body import StrictJSONRoute
-from app.models import Event, EventLine
 from app.routers.filters import FILTERS_OPENAPI, EventFiltersDep, scope_statuses
 from app.schemas.event import (
     BatchCreated,
@@ -243,12 +242,7 @@ def list_events(
     sync = filters.updated_since is not None
     scope_statuses(filters, principal, sync=sync)
     sort = sort or (Sort.UPDATED_ASC if sync else Sort.OCCURRED_DESC)
-    # The flat CSV joins each event's stored line; every other format starts from documents.
-    columns = (
-        (EventLine.csv_row, EventLine.status)
-        if fmt == ExportFormat.CSV
-        else (Event.document, Event.status)
-    )
+    columns = event_query.stored_columns(csv=fmt == ExportFormat.CSV)
     if fmt in export.STREAMED and limit is None:
         rows = event_query.iter_rows(
             request.app.state.session_factory, filters=filters, sort=sort, columns=columns

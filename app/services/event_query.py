@@ -244,6 +244,12 @@ def list_events(
     return Page(rows=rows, next_cursor=next_cursor)
 
 
+def stored_columns(*, csv: bool) -> tuple[Any, ...]:
+    """What an event list or export reads per event: the flat CSV joins each event's stored
+    line, every other format starts from its document; both with its status."""
+    return (EventLine.csv_row, EventLine.status) if csv else (Event.document, Event.status)
+
+
 def filters_in_use(filters: EventFilters) -> set[str]:
     """The names of the filters given (None and an empty list are no filter)."""
     return {name for name, value in vars(filters).items() if value is not None and value != []}
