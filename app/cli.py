@@ -198,7 +198,13 @@ _IMPORT_SUFFIXES = {".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv"}
     type=click.IntRange(1, 10_000),
     help="Rows written per transaction.",
 )
-def import_events(file: Path, fmt: str | None, chunk_size: int) -> None:
+@click.option(
+    "--jobs",
+    type=click.IntRange(0, 64),
+    help="Processes that validate and prepare chunks while this one writes "
+    "(0: none). Default: one less than the CPUs, at least one, for files of several chunks.",
+)
+def import_events(file: Path, fmt: str | None, chunk_size: int, jobs: int | None) -> None:
     """Import events from FILE; stored external ids are updated, not duplicated."""
     fmt = fmt or _IMPORT_SUFFIXES.get(file.suffix.lower())
     if fmt is None:
@@ -207,6 +213,8 @@ def import_events(file: Path, fmt: str | None, chunk_size: int) -> None:
     factory = _session_factory()
     gazetteer = Gazetteer(settings.gazetteer_path)
     total = importer.count_records(file, ImportFormat(fmt))
+    if jobs is None:
+        jobs = max((os.cpu_count() or 1) - 1, 1) if total > chunk_size else 0
     with tqdm(total=total, unit=" rows", file=sys.stderr, disable=None) as bar:
         try:
             result = importer.import_file(
@@ -215,6 +223,7 @@ def import_events(file: Path, fmt: str | None, chunk_size: int) -> None:
                 file,
                 ImportFormat(fmt),
                 chunk_size=chunk_size,
+                workers=jobs,
                 progress=bar.update,
             )
         except importer.BadRow as bad:

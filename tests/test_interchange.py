@@ -158,14 +158,18 @@ def test_acled_export_by_the_cli(run: CliRunner, night: None, tmp_path: Path) ->
     assert {r["iso"] for r in rows} == {"804"}
 
 
+# --jobs 0 prepares the chunks in the importing process, --jobs 2 in two others.
+@pytest.mark.parametrize("jobs", ["0", "2"])
 def test_bad_row_names_its_line_and_field_and_its_chunk_is_not_written(
-    run: CliRunner, client: TestClient, tmp_path: Path
+    run: CliRunner, client: TestClient, tmp_path: Path, jobs: str
 ) -> None:
-    rows = acled_rows(250)
+    rows = acled_rows(450)
     rows[160]["event_date"] = "2024-02-31"
     path = _write_csv(tmp_path / "acled.csv", acled.COLUMNS, rows)
 
-    result = run.invoke(main, ["import", str(path), "--format", "acled", "--chunk-size", "100"])
+    result = run.invoke(
+        main, ["import", str(path), "--format", "acled", "--chunk-size", "100", "--jobs", jobs]
+    )
 
     assert result.exit_code == 1
     assert "line 162" in result.output and "occurred_on" in result.output
@@ -265,6 +269,35 @@ def test_import_of_ndjson_bodies(run: CliRunner, client: TestClient, tmp_path: P
 
     assert result.exit_code == 0, result.output
     assert len(client.get("/v1/events").json()["items"]) == 3
+
+
+def test_import_in_worker_processes_keeps_every_row_and_updates_on_reimport(
+    run: CliRunner, client: TestClient, tmp_path: Path
+) -> None:
+    path = tmp_path / "bodies.ndjson"
+    bodies = [event_payload(external_id=f"n{i}", title=f"Strike {i}") for i in range(50)]
+    path.write_bytes(b"\n".join(map(orjson.dumps, bodies)))
+    args = ["import", str(path), "--chunk-size", "7", "--jobs", "2"]
+
+    first = run.invoke(main, args)
+    bodies[45]["title"] = "Strike 45, toll revised"
+    path.write_bytes(b"\n".join(map(orjson.dumps, bodies)))
+    again = run.invoke(main, args)
+
+    assert "50 created, 0 updated, 0 unchanged" in first.output, first.output
+    assert "0 created, 1 updated, 49 unchanged" in again.output, again.output
+    stored = client.get("/v1/events", params={"limit": 100}).json()["items"]
+    assert sorted((e["external_id"], e["title"]) for e in stored) == sorted(
+        (b["external_id"], b["title"]) for b in bodies
+    )
+    lines = list(
+        csv.DictReader(
+            io.StringIO(client.get("/v1/events", params={"format": "csv", "limit": 100}).text)
+        )
+    )
+    assert len(lines) == 50
+    stats = client.get("/v1/stats", params={"interval": "month"}).json()
+    assert sum(b["events"] for b in stats["buckets"]) == 50
 
 
 def test_unreadable_ndjson_line_stops_the_import_with_its_chunk_unwritten(

@@ -6,9 +6,11 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, BaseModel
+from sqlalchemy.orm import Session
 
 from app.auth import Principal
+from app.db import transaction
 from app.deps import (
     GazetteerDep,
     Reader,
@@ -86,17 +88,18 @@ def _document_response(doc: dict[str, Any], status_code: int = 200) -> Response:
 
 
 def _idempotent(
-    session: WriteSession,
+    session: Session,
     principal: Principal,
     key: str | None,
-    payload: Any,
+    body: BaseModel,
     handler: Callable[[], Response],
 ) -> Response:
-    """Run ``handler`` once per (API key, Idempotency-Key); replay its response after."""
+    """Run ``handler`` once per (API key, Idempotency-Key) and ``body``; replay its response
+    after."""
     if key is None:
         return handler()
     assert principal.name is not None
-    body_hash = idempotency.request_hash(payload)
+    body_hash = idempotency.request_hash(body.model_dump(mode="json"))
     stored = idempotency.replay(
         session, key_name=principal.name, idempotency_key=key, body_hash=body_hash
     )
@@ -131,18 +134,22 @@ def _idempotent(
 )
 def create_event(
     event: EventCreate,
-    session: WriteSession,
+    request: Request,
     principal: Writer,
     gazetteer: GazetteerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Create one event. A repeated `external_id` gives 409 naming the existing event."""
-
-    def handler() -> Response:
-        [doc] = events.create(session, events=[event], principal=principal, gazetteer=gazetteer)
-        return _document_response(doc, 201)
-
-    return _idempotent(session, principal, idempotency_key, event.model_dump(mode="json"), handler)
+    # Placed and built before this request's turn to write: writers take turns (app.db).
+    prepared = events.prepare([event], principal=principal, gazetteer=gazetteer)
+    with transaction(request.app.state.session_factory, write=True) as session:
+        return _idempotent(
+            session,
+            principal,
+            idempotency_key,
+            event,
+            lambda: _document_response(events.store(session, prepared)[0], 201),
+        )
 
 
 @router.post(
@@ -155,20 +162,21 @@ def create_event(
 )
 def create_batch(
     batch: EventBatch,
-    session: WriteSession,
+    request: Request,
     principal: Writer,
     gazetteer: GazetteerDep,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """All or nothing: one bad item rejects the batch, and the error names its index."""
-
-    def handler() -> Response:
-        docs = events.create(
-            session, events=batch.events, principal=principal, gazetteer=gazetteer, batch=True
+    prepared = events.prepare(batch.events, principal=principal, gazetteer=gazetteer, batch=True)
+    with transaction(request.app.state.session_factory, write=True) as session:
+        return _idempotent(
+            session,
+            principal,
+            idempotency_key,
+            batch,
+            lambda: _json(orjson.dumps({"items": events.store(session, prepared)}), 201),
         )
-        return _json(orjson.dumps({"items": docs}), 201)
-
-    return _idempotent(session, principal, idempotency_key, batch.model_dump(mode="json"), handler)
 
 
 # What the public sees of a retracted event (in a sync feed).

@@ -6,6 +6,7 @@ child rows, and appends a revision holding the diff and the new document.
 
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -231,22 +232,30 @@ def _placed(
     return event.model_copy(update={"location": placed.location}), placed
 
 
-def create(
-    session: Session,
-    *,
+@dataclass
+class NewEvent:
+    """A new event ready to write: its document and its rows in every table that holds it.
+    Built without the database, so a bulk import can build them in other processes."""
+
+    doc: dict[str, Any]
+    row: dict[str, Any]
+    children: dict[type, list[dict[str, Any]]]
+    line: dict[str, Any]
+    revision: dict[str, Any]
+
+
+def prepare(
     events: list[EventCreate],
+    *,
     principal: Principal,
     gazetteer: Gazetteer,
     batch: bool = False,
-) -> list[dict[str, Any]]:
-    """Insert events all together; 409 if any ``external_id`` is taken (naming the item).
+) -> list[NewEvent]:
+    """Place each location in the gazetteer and build the event's rows.
 
-    Locations are placed in the gazetteer first; an unknown place is a 422 naming the
-    item (``body.events.<index>`` in a batch).
+    409 if two events share an ``external_id``; an unknown place is a 422 naming the item
+    (``body.events.<index>`` in a batch).
     """
-    if not events:
-        return []
-    external_ids = [e.external_id for e in events if e.external_id is not None]
     seen: dict[str, int] = {}
     for index, event in enumerate(events):
         if event.external_id is None:
@@ -258,20 +267,8 @@ def create(
                 index=index,
             )
         seen[event.external_id] = index
-    taken = existing_external_ids(session, external_ids)
-    if taken:
-        ext, existing_id = next(iter(taken.items()))
-        index = seen[ext]
-        where = f"item {index}: " if len(events) > 1 else ""
-        raise Conflict(
-            f"{where}external_id {ext!r} already belongs to event {existing_id}",
-            existing_id=existing_id,
-            index=index,
-        )
-
     now = datetime.now(UTC)
-    docs, event_rows, revisions = [], [], []
-    children: dict[type, list[dict[str, Any]]] = {model: [] for model in _CHILD_TABLES}
+    prepared = []
     for index, given in enumerate(events):
         event, placed = _placed(gazetteer, given, ["body", "events", index] if batch else ["body"])
         event_id = new_event_id()
@@ -282,32 +279,68 @@ def create(
             created_at=now,
             updated_at=now,
         )
-        docs.append(doc)
-        event_rows.append(_event_row(doc, event, placed, now, now))
-        for model, rows in _child_rows(event_id, event).items():
-            children[model].extend(rows)
-        revisions.append(
-            _revision(
-                doc,
-                document=event_rows[-1]["document"],
-                action="created",
-                when=now,
-                principal=principal,
-                changes={},
+        row = _event_row(doc, event, placed, now, now)
+        prepared.append(
+            NewEvent(
+                doc=doc,
+                row=row,
+                children=_child_rows(event_id, event),
+                line=_line(doc, row),
+                revision=_revision(
+                    doc,
+                    document=row["document"],
+                    action="created",
+                    when=now,
+                    principal=principal,
+                    changes={},
+                ),
             )
         )
+    return prepared
+
+
+def store(session: Session, events: list[NewEvent]) -> list[dict[str, Any]]:
+    """Write prepared events all together; 409 if any ``external_id`` is taken (naming the
+    item). Returns their documents."""
+    if not events:
+        return []
+    external_ids = [e.row["external_id"] for e in events if e.row["external_id"] is not None]
+    taken = existing_external_ids(session, external_ids)
+    if taken:
+        index, ext = next(
+            (i, e.row["external_id"]) for i, e in enumerate(events) if e.row["external_id"] in taken
+        )
+        where = f"item {index}: " if len(events) > 1 else ""
+        raise Conflict(
+            f"{where}external_id {ext!r} already belongs to event {taken[ext]}",
+            existing_id=taken[ext],
+            index=index,
+        )
+    connection = session.connection()
     try:
-        session.connection().execute(insert(Event), event_rows)
+        connection.execute(insert(Event), [e.row for e in events])
     except IntegrityError:
         # Another writer took one of these external ids since we looked.
         raise Conflict("an external_id in the request was taken by a concurrent write") from None
-    _insert_children(session, children)
-    session.connection().execute(
-        insert(EventLine), [_line(d, r) for d, r in zip(docs, event_rows, strict=True)]
+    _insert_children(
+        session, {model: [r for e in events for r in e.children[model]] for model in _CHILD_TABLES}
     )
-    session.connection().execute(insert(Revision), revisions)
-    rollup.record(session, added=event_rows)
-    return docs
+    connection.execute(insert(EventLine), [e.line for e in events])
+    connection.execute(insert(Revision), [e.revision for e in events])
+    rollup.record(session, added=[e.row for e in events])
+    return [e.doc for e in events]
+
+
+def create(
+    session: Session,
+    *,
+    events: list[EventCreate],
+    principal: Principal,
+    gazetteer: Gazetteer,
+    batch: bool = False,
+) -> list[dict[str, Any]]:
+    """Prepare and store events (see ``prepare`` and ``store`` for the errors)."""
+    return store(session, prepare(events, principal=principal, gazetteer=gazetteer, batch=batch))
 
 
 def _visible(row: Event | None, principal: Principal) -> Event:

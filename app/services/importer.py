@@ -7,7 +7,10 @@ later row is bad.
 
 import csv
 import itertools
-from collections.abc import Callable, Iterator
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -50,13 +53,6 @@ class ImportResult:
     unchanged: int = 0
 
 
-@dataclass
-class Unreadable:
-    """A record that could not be read at all; reported when its chunk is checked."""
-
-    reason: str
-
-
 class BadRow(Exception):
     """A row that cannot be imported: where it is and what is wrong."""
 
@@ -64,26 +60,34 @@ class BadRow(Exception):
         super().__init__(f"line {line}: {field}: {msg}")
         self.line, self.field, self.msg, self.chunk_start = line, field, msg, chunk_start
 
+    def __reduce__(self) -> tuple[type["BadRow"], tuple[int, str, str, int]]:
+        # Raised in a worker process, it travels back pickled.
+        return BadRow, (self.line, self.field, self.msg, self.chunk_start)
 
-def read_bodies(path: Path, fmt: ImportFormat) -> Iterator[tuple[int, Any]]:
-    """(line number, event body) for each record of the file."""
+
+Chunk = list[tuple[int, Any]]  # (line number, record as read: an NDJSON line or a CSV row)
+
+
+def read_records(path: Path, fmt: ImportFormat) -> Iterator[tuple[int, Any]]:
+    """(line number, record) for each record of the file; ``event_body`` reads it."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         if fmt == ImportFormat.NDJSON:
-            for number, line in enumerate(handle, 1):
-                if line.strip():
-                    try:
-                        yield number, _writable(orjson.loads(line))
-                    except orjson.JSONDecodeError:
-                        yield number, Unreadable("not a JSON object")
+            yield from ((n, line) for n, line in enumerate(handle, 1) if line.strip())
             return
         reader = csv.DictReader(handle)
-        to_body = _CSV_READERS[fmt]
         for row in reader:
-            yield reader.line_num, to_body(row)
+            yield reader.line_num, row
 
 
-def _writable(body: Any) -> Any:
-    """A served event (an NDJSON export) less the fields the server sets."""
+def event_body(fmt: ImportFormat, line: int, record: Any, chunk_start: int) -> Any:
+    """The event body a record holds; a served event (an NDJSON export) loses the fields
+    the server sets."""
+    if fmt != ImportFormat.NDJSON:
+        return _CSV_READERS[fmt](record)
+    try:
+        body = orjson.loads(record)
+    except orjson.JSONDecodeError:
+        raise BadRow(line, "-", "not a JSON object", chunk_start) from None
     if isinstance(body, dict):
         return {k: v for k, v in body.items() if k in events.WRITABLE_FIELDS}
     return body
@@ -103,16 +107,86 @@ def import_file(
     fmt: ImportFormat,
     *,
     chunk_size: int = 500,
+    workers: int = 0,
     progress: Callable[[int], None] = lambda _: None,
 ) -> ImportResult:
-    """Import every record; raises ``BadRow`` at the first bad one (its chunk unwritten)."""
+    """Import every record; raises ``BadRow`` at the first bad one (its chunk unwritten).
+
+    With ``workers``, that many processes read and validate chunks and build their rows
+    while this one writes the chunks before them, in file order.
+    """
     result = ImportResult()
-    records = read_bodies(path, fmt)
-    while chunk := list(itertools.islice(records, chunk_size)):
-        _import_chunk(factory, gazetteer, chunk, result)
+    records = read_records(path, fmt)
+    chunks = iter(lambda: list(itertools.islice(records, chunk_size)), [])
+    for chunk, prepared in _prepared(fmt, chunks, gazetteer, workers):
+        _write_chunk(factory, gazetteer, fmt, chunk, prepared, result)
         progress(len(chunk))
     _refresh_statistics(factory)
     return result
+
+
+Prepared = list[tuple[int, events.NewEvent]]
+
+
+def _prepared(
+    fmt: ImportFormat, chunks: Iterator[Chunk], gazetteer: Gazetteer, workers: int
+) -> Iterator[tuple[Chunk, Prepared]]:
+    """Each chunk with its events prepared, in file order; with workers, up to one chunk
+    per worker is prepared ahead of the one being written."""
+    if workers == 0:
+        for chunk in chunks:
+            yield chunk, _prepare_chunk(fmt, chunk, gazetteer)
+        return
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_start_worker,
+        initargs=(gazetteer.path,),
+    ) as pool:
+        pending: deque[tuple[Chunk, Future[Prepared]]] = deque()
+        for chunk in chunks:
+            pending.append((chunk, pool.submit(_prepare_in_worker, fmt, chunk)))
+            if len(pending) > workers:
+                first, future = pending.popleft()
+                yield first, future.result()
+        while pending:
+            first, future = pending.popleft()
+            yield first, future.result()
+
+
+_worker_gazetteer: Gazetteer | None = None
+
+
+def _start_worker(gazetteer_path: Path) -> None:
+    global _worker_gazetteer
+    _worker_gazetteer = Gazetteer(gazetteer_path)
+
+
+def _prepare_in_worker(fmt: ImportFormat, chunk: Chunk) -> Prepared:
+    assert _worker_gazetteer is not None
+    return _prepare_chunk(fmt, chunk, _worker_gazetteer)
+
+
+def _prepare_chunk(fmt: ImportFormat, chunk: Chunk, gazetteer: Gazetteer) -> Prepared:
+    """Read and validate each record and build its rows as a new event (no database)."""
+    start = chunk[0][0]
+    validated = [(line, _validated(fmt, line, record, start)) for line, record in chunk]
+    try:
+        prepared = events.prepare(
+            [e for _, e in validated], principal=IMPORTER, gazetteer=gazetteer, batch=True
+        )
+    except AppError as exc:
+        raise _row_error(exc, validated, start) from None
+    return [(line, new) for (line, _), new in zip(validated, prepared, strict=True)]
+
+
+def _validated(fmt: ImportFormat, line: int, record: Any, start: int) -> EventCreate:
+    try:
+        return EventCreate.model_validate(event_body(fmt, line, record, start))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"]) or "-"
+        raise BadRow(line, field, str(error["msg"]).removeprefix("Value error, "), start) from None
 
 
 def _refresh_statistics(factory: sessionmaker[Session]) -> None:
@@ -126,45 +200,32 @@ def _refresh_statistics(factory: sessionmaker[Session]) -> None:
             conn.execute(text("VACUUM ANALYZE"))
 
 
-def _import_chunk(
+def _write_chunk(
     factory: sessionmaker[Session],
     gazetteer: Gazetteer,
-    chunk: list[tuple[int, Any]],
+    fmt: ImportFormat,
+    chunk: Chunk,
+    prepared: Prepared,
     result: ImportResult,
 ) -> None:
+    """Store the chunk's new events and update those whose external id is already stored."""
     start = chunk[0][0]
-    validated: list[tuple[int, EventCreate]] = []
-    for line, body in chunk:
-        if isinstance(body, Unreadable):
-            raise BadRow(line, "-", body.reason, start)
-        try:
-            validated.append((line, EventCreate.model_validate(body)))
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            field = ".".join(str(part) for part in error["loc"]) or "-"
-            raise BadRow(
-                line, field, str(error["msg"]).removeprefix("Value error, "), start
-            ) from None
     with transaction(factory, write=True) as session:
         known = events.existing_external_ids(
-            session, [e.external_id for _, e in validated if e.external_id]
+            session, [e.row["external_id"] for _, e in prepared if e.row["external_id"]]
         )
-        new = [(line, e) for line, e in validated if e.external_id not in known]
+        new = [(line, e) for line, e in prepared if e.row["external_id"] not in known]
         try:
-            events.create(
-                session,
-                events=[e for _, e in new],
-                principal=IMPORTER,
-                gazetteer=gazetteer,
-                batch=True,
-            )
+            events.store(session, [e for _, e in new])
         except AppError as exc:
             raise _row_error(exc, new, start) from None
         result.created += len(new)
-        for line, event in validated:
-            event_id = known.get(event.external_id or "")
+        records = dict(chunk)
+        for line, prepared_event in prepared:
+            event_id = known.get(prepared_event.row["external_id"] or "")
             if event_id is None:
                 continue
+            event = _validated(fmt, line, records[line], start)
             try:
                 _, changed = events.update_event(
                     session,
@@ -180,7 +241,7 @@ def _import_chunk(
             result.unchanged += not changed
 
 
-def _row_error(exc: AppError, rows: list[tuple[int, EventCreate]], start: int) -> BadRow:
+def _row_error(exc: AppError, rows: Sequence[tuple[int, object]], start: int) -> BadRow:
     """Name the file line of the batch item an error speaks of."""
     errors = exc.errors or []
     loc = errors[0]["loc"] if errors else []
