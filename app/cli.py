@@ -1,5 +1,6 @@
 """The ``sitrep`` command line: serve, migrate, manage keys."""
 
+import gc
 import os
 import sys
 import tempfile
@@ -77,7 +78,7 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
         # Workers write their metrics here so that /metrics on any of them adds all up.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sitrep-metrics-")
     uvicorn.run(
-        "app.main:create_app",
+        "app.main:serve_app",
         factory=True,
         host=host,
         port=port,
@@ -215,6 +216,7 @@ def import_events(file: Path, fmt: str | None, chunk_size: int, jobs: int | None
     total = importer.count_records(file, ImportFormat(fmt))
     if jobs is None:
         jobs = max((os.cpu_count() or 1) - 1, 1) if total > chunk_size else 0
+    gc.freeze()  # full collections would rescan every module object (importer._start_worker)
     with tqdm(total=total, unit=" rows", file=sys.stderr, disable=None) as bar:
         try:
             result = importer.import_file(

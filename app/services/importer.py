@@ -6,6 +6,7 @@ later row is bad.
 """
 
 import csv
+import gc
 import itertools
 import multiprocessing
 from collections import deque
@@ -160,6 +161,9 @@ _worker_gazetteer: Gazetteer | None = None
 def _start_worker(gazetteer_path: Path) -> None:
     global _worker_gazetteer
     _worker_gazetteer = Gazetteer(gazetteer_path)
+    # Preparing a chunk allocates enough to trigger full collections, and each would
+    # rescan every module object: freezing them halved the time per event.
+    gc.freeze()
 
 
 def _prepare_in_worker(fmt: ImportFormat, chunk: Chunk) -> Prepared:
