@@ -17,6 +17,7 @@ from app.middleware import BodySizeLimit, SecurityHeaders
 from app.observability import RequestObservation
 from app.ratelimit import RateLimit
 from app.routers import events, extract, health, keys, places, stats
+from app.services.answers import Answers
 
 DESCRIPTION = """
 Conflict-event records — strikes, shelling, drone and missile attacks, battles, attacks on
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = create_db_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
     app.state.gazetteer = Gazetteer(settings.gazetteer_path)
+    app.state.stats_answers = Answers(size=256)
     install_error_handlers(app)
     app.include_router(events.router)
     app.include_router(stats.router)

@@ -85,3 +85,42 @@ def test_concurrent_idempotent_replays_create_one_event(
     assert {status for status, _ in results} == {201}
     assert len({event_id for _, event_id in results}) == 1
     assert len(client.get("/v1/events").json()["items"]) == 1
+
+
+def test_a_client_syncing_by_updated_since_during_concurrent_writes_misses_nothing(
+    server: str, make_key: KeyFactory, client: TestClient
+) -> None:
+    """Each write's updated_at is taken in its turn to write, so times rise in commit order
+    and a sync client that asks for what changed after the latest time it saw gets
+    every event."""
+    headers = make_key("desk", "write")
+    writing = threading.Event()
+    writing.set()
+    seen: set[str] = set()
+
+    def sync() -> None:
+        since = "2000-01-01T00:00:00Z"
+        with httpx.Client(base_url=server, timeout=60) as http:
+            while True:
+                last_round = not writing.is_set()
+                params = {"updated_since": since, "limit": 1000}
+                items = http.get("/v1/events", params=params).json()["items"]
+                seen.update(e["external_id"] for e in items)
+                since = max([since, *(e["updated_at"] for e in items)])
+                if last_round:
+                    return
+
+    def write(n: int, barrier: threading.Barrier) -> None:
+        with httpx.Client(base_url=server, headers=headers, timeout=60) as http:
+            barrier.wait()
+            for i in range(30):
+                body = event_payload(external_id=f"w{n}-{i}")
+                assert http.post("/v1/events", json=body).status_code == 201
+
+    syncing = threading.Thread(target=sync)
+    syncing.start()
+    _at_once(6, write)
+    writing.clear()
+    syncing.join()
+
+    assert seen == {f"w{n}-{i}" for n in range(6) for i in range(30)}

@@ -141,14 +141,14 @@ def create_event(
 ) -> Response:
     """Create one event. A repeated `external_id` gives 409 naming the existing event."""
     # Placed and built before this request's turn to write: writers take turns (app.db).
-    prepared = events.prepare([event], principal=principal, gazetteer=gazetteer)
+    prepared = events.prepare([event], gazetteer=gazetteer)
     with transaction(request.app.state.session_factory, write=True) as session:
         return _idempotent(
             session,
             principal,
             idempotency_key,
             event,
-            lambda: _document_response(events.store(session, prepared)[0], 201),
+            lambda: _document_response(events.store(session, prepared, principal)[0], 201),
         )
 
 
@@ -168,14 +168,14 @@ def create_batch(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """All or nothing: one bad item rejects the batch, and the error names its index."""
-    prepared = events.prepare(batch.events, principal=principal, gazetteer=gazetteer, batch=True)
+    prepared = events.prepare(batch.events, gazetteer=gazetteer, batch=True)
     with transaction(request.app.state.session_factory, write=True) as session:
         return _idempotent(
             session,
             principal,
             idempotency_key,
             batch,
-            lambda: _json(orjson.dumps({"items": events.store(session, prepared)}), 201),
+            lambda: _json(orjson.dumps({"items": events.store(session, prepared, principal)}), 201),
         )
 
 

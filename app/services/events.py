@@ -55,32 +55,30 @@ def rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _document(
-    data: dict[str, Any],
-    *,
-    event_id: str,
-    version: int,
-    created_at: datetime,
-    updated_at: datetime,
-) -> dict[str, Any]:
+def _document(data: dict[str, Any], *, event_id: str, version: int) -> dict[str, Any]:
+    """The event as served, but for its times (``_stamp``)."""
     return {
         "id": event_id,
         **data,
         "fatalities": figures(data["casualties"], "killed"),
         "injured": figures(data["casualties"], "injured"),
         "version": version,
-        "created_at": rfc3339(created_at),
-        "updated_at": rfc3339(updated_at),
     }
 
 
-def _event_row(
-    doc: dict[str, Any],
-    event: EventCreate,
-    placed: Placed,
-    created_at: datetime,
-    updated_at: datetime,
-) -> dict[str, Any]:
+def _stamp(
+    doc: dict[str, Any], row: dict[str, Any], *, created_at: datetime, updated_at: datetime
+) -> None:
+    """Give the document and its ``events`` row their times, and the row its document."""
+    doc["created_at"] = rfc3339(created_at)
+    doc["updated_at"] = rfc3339(updated_at)
+    row["created_at"] = created_at
+    row["updated_at"] = updated_at
+    row["document"] = orjson.dumps(doc).decode()
+
+
+def _event_row(doc: dict[str, Any], event: EventCreate, placed: Placed) -> dict[str, Any]:
+    """The ``events`` row, but for its times and document (``_stamp``)."""
     loc = event.location
     geo_cell = None
     if loc.latitude is not None and loc.longitude is not None:
@@ -117,9 +115,6 @@ def _event_row(
         "injured_best": doc["injured"]["best"],
         "injured_high": doc["injured"]["high"],
         "version": doc["version"],
-        "created_at": created_at,
-        "updated_at": updated_at,
-        "document": orjson.dumps(doc).decode(),
     }
 
 
@@ -197,21 +192,21 @@ def _insert_children(session: Session, rows: dict[type, list[dict[str, Any]]]) -
 
 def _revision(
     doc: dict[str, Any],
+    row: dict[str, Any],
     *,
-    document: str,
     action: str,
-    when: datetime,
     principal: Principal,
     changes: dict[str, Any],
 ) -> dict[str, Any]:
+    """The ``revisions`` row of a write that left the event with this stamped row."""
     return {
         "event_id": doc["id"],
         "version": doc["version"],
         "action": action,
-        "changed_at": when,
+        "changed_at": row["updated_at"],
         "key_name": principal.name,
         "changes": changes,
-        "document": document,  # serialised once, for the event row and its revision
+        "document": row["document"],  # serialised once, for the event row and its revision
     }
 
 
@@ -234,22 +229,18 @@ def _placed(
 
 @dataclass
 class NewEvent:
-    """A new event ready to write: its document and its rows in every table that holds it.
-    Built without the database, so a bulk import can build them in other processes."""
+    """A new event placed and built, but for what depends on when it is written (its times,
+    and with them its stored document, CSV line and revision). Built without the database,
+    so a bulk import can build them in other processes, and a POST before its turn to
+    write."""
 
     doc: dict[str, Any]
     row: dict[str, Any]
     children: dict[type, list[dict[str, Any]]]
-    line: dict[str, Any]
-    revision: dict[str, Any]
 
 
 def prepare(
-    events: list[EventCreate],
-    *,
-    principal: Principal,
-    gazetteer: Gazetteer,
-    batch: bool = False,
+    events: list[EventCreate], *, gazetteer: Gazetteer, batch: bool = False
 ) -> list[NewEvent]:
     """Place each location in the gazetteer and build the event's rows.
 
@@ -267,41 +258,24 @@ def prepare(
                 index=index,
             )
         seen[event.external_id] = index
-    now = datetime.now(UTC)
     prepared = []
     for index, given in enumerate(events):
         event, placed = _placed(gazetteer, given, ["body", "events", index] if batch else ["body"])
         event_id = new_event_id()
-        doc = _document(
-            event.model_dump(mode="json"),
-            event_id=event_id,
-            version=1,
-            created_at=now,
-            updated_at=now,
-        )
-        row = _event_row(doc, event, placed, now, now)
+        doc = _document(event.model_dump(mode="json"), event_id=event_id, version=1)
         prepared.append(
             NewEvent(
                 doc=doc,
-                row=row,
+                row=_event_row(doc, event, placed),
                 children=_child_rows(event_id, event),
-                line=_line(doc, row),
-                revision=_revision(
-                    doc,
-                    document=row["document"],
-                    action="created",
-                    when=now,
-                    principal=principal,
-                    changes={},
-                ),
             )
         )
     return prepared
 
 
-def store(session: Session, events: list[NewEvent]) -> list[dict[str, Any]]:
-    """Write prepared events all together; 409 if any ``external_id`` is taken (naming the
-    item). Returns their documents."""
+def store(session: Session, events: list[NewEvent], principal: Principal) -> list[dict[str, Any]]:
+    """Write prepared events all together, stamped with the time of writing; 409 if any
+    ``external_id`` is taken (naming the item). Returns their documents."""
     if not events:
         return []
     external_ids = [e.row["external_id"] for e in events if e.row["external_id"] is not None]
@@ -316,6 +290,10 @@ def store(session: Session, events: list[NewEvent]) -> list[dict[str, Any]]:
             existing_id=taken[ext],
             index=index,
         )
+    # Stamped now, in this writer's turn, so that updated_at rises in commit order.
+    now = datetime.now(UTC)
+    for event in events:
+        _stamp(event.doc, event.row, created_at=now, updated_at=now)
     connection = session.connection()
     try:
         connection.execute(insert(Event), [e.row for e in events])
@@ -325,8 +303,14 @@ def store(session: Session, events: list[NewEvent]) -> list[dict[str, Any]]:
     _insert_children(
         session, {model: [r for e in events for r in e.children[model]] for model in _CHILD_TABLES}
     )
-    connection.execute(insert(EventLine), [e.line for e in events])
-    connection.execute(insert(Revision), [e.revision for e in events])
+    connection.execute(insert(EventLine), [_line(e.doc, e.row) for e in events])
+    connection.execute(
+        insert(Revision),
+        [
+            _revision(e.doc, e.row, action="created", principal=principal, changes={})
+            for e in events
+        ],
+    )
     rollup.record(session, added=[e.row for e in events])
     return [e.doc for e in events]
 
@@ -340,7 +324,7 @@ def create(
     batch: bool = False,
 ) -> list[dict[str, Any]]:
     """Prepare and store events (see ``prepare`` and ``store`` for the errors)."""
-    return store(session, prepare(events, principal=principal, gazetteer=gazetteer, batch=batch))
+    return store(session, prepare(events, gazetteer=gazetteer, batch=batch), principal)
 
 
 def _visible(row: Event | None, principal: Principal) -> Event:
@@ -434,11 +418,9 @@ def update_event(
                 existing_id=taken[event.external_id],
             )
 
-    now = datetime.now(UTC)
-    doc = _document(
-        new, event_id=event_id, version=row.version + 1, created_at=row.created_at, updated_at=now
-    )
-    values = _event_row(doc, event, placed, row.created_at, now)
+    doc = _document(new, event_id=event_id, version=row.version + 1)
+    values = _event_row(doc, event, placed)
+    _stamp(doc, values, created_at=row.created_at, updated_at=datetime.now(UTC))
     del values["id"], values["created_at"]
     # Read before the update, which the session copies into ``row``.
     before = {name: getattr(row, name) for name in rollup.SOURCE_COLUMNS}
@@ -461,16 +443,7 @@ def update_event(
     _insert_children(session, _child_rows(event_id, event))
     session.connection().execute(
         insert(Revision),
-        [
-            _revision(
-                doc,
-                document=values["document"],
-                action=action,
-                when=now,
-                principal=principal,
-                changes=changes,
-            )
-        ],
+        [_revision(doc, values, action=action, principal=principal, changes=changes)],
     )
     return doc, True
 

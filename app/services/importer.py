@@ -176,9 +176,7 @@ def _prepare_chunk(fmt: ImportFormat, chunk: Chunk, gazetteer: Gazetteer) -> Pre
     start = chunk[0][0]
     validated = [(line, _validated(fmt, line, record, start)) for line, record in chunk]
     try:
-        prepared = events.prepare(
-            [e for _, e in validated], principal=IMPORTER, gazetteer=gazetteer, batch=True
-        )
+        prepared = events.prepare([e for _, e in validated], gazetteer=gazetteer, batch=True)
     except AppError as exc:
         raise _row_error(exc, validated, start) from None
     return [(line, new) for (line, _), new in zip(validated, prepared, strict=True)]
@@ -220,7 +218,7 @@ def _write_chunk(
         )
         new = [(line, e) for line, e in prepared if e.row["external_id"] not in known]
         try:
-            events.store(session, [e for _, e in new])
+            events.store(session, [e for _, e in new], IMPORTER)
         except AppError as exc:
             raise _row_error(exc, new, start) from None
         result.created += len(new)

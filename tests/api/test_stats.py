@@ -253,3 +253,34 @@ def test_sums_past_32_bits(client: TestClient, writer: dict[str, str]) -> None:
 
     [bucket] = _stats(client, interval="month")
     assert (bucket["events"], bucket["fatalities"]) == (25, 2_500_000_000)
+
+
+def test_a_repeated_question_is_answered_afresh_after_each_write(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    """Answers are kept until the next write: each write shows in the next answer."""
+
+    def month_in_ukraine() -> tuple[int, int]:
+        [bucket] = _stats(client, interval="month", country="UA")
+        return bucket["events"], bucket["fatalities"]
+
+    def killed(count: int) -> list[dict[str, Any]]:
+        return [{"kind": "killed", "count": count, "claimed_by": "Governor"}]
+
+    first = client.post("/v1/events", json=event_payload(casualties=killed(3)), headers=writer)
+    assert month_in_ukraine() == (1, 3)
+    assert month_in_ukraine() == (1, 3)
+    second = client.post("/v1/events", json=event_payload(casualties=killed(4)), headers=writer)
+    assert month_in_ukraine() == (2, 7)
+    client.patch(
+        f"/v1/events/{first.json()['id']}", json={"casualties": killed(10)}, headers=writer
+    )
+    assert month_in_ukraine() == (2, 14)
+    client.delete(f"/v1/events/{second.json()['id']}", headers=writer)
+    assert month_in_ukraine() == (1, 10)
+    drafts = {"interval": "month", "country": "UA", "status": "draft"}
+    assert client.get("/v1/stats", params=drafts, headers=writer).json()["buckets"] == []
+    client.post("/v1/events", json=event_payload(status="draft"), headers=writer)
+    assert month_in_ukraine() == (1, 10)
+    [draft] = client.get("/v1/stats", params=drafts, headers=writer).json()["buckets"]
+    assert draft["events"] == 1
