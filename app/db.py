@@ -58,6 +58,19 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
+def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for requests that only read.
+
+    On PostgreSQL they run without a transaction of their own: under READ COMMITTED each
+    statement sees what was committed before it either way, so BEGIN and the closing
+    ROLLBACK were two round trips that bought nothing. On SQLite a read keeps its
+    transaction, which holds one snapshot for all its statements.
+    """
+    if engine.dialect.name == "postgresql":
+        engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return make_session_factory(engine)
+
+
 # Any constant works; it names the lock that PostgreSQL writers take in turn.
 _WRITE_LOCK_ID = 0x5172E9
 

@@ -95,17 +95,15 @@ async def get_read_session(request: Request, _reader: Reader) -> AsyncIterator[S
     """A session for reads, ended when the endpoint returns (before the response is sent).
 
     Async to spare two thread hops per request: a new session does no I/O (the endpoint's
-    first query, in its thread, begins the transaction), and ending a read-only transaction
-    is in memory on SQLite; on PostgreSQL it is a round trip, so it ends in a thread there.
+    first query, in its thread, checks out a connection), and ending it does none either:
+    a read-only transaction ends in memory on SQLite, and on PostgreSQL reads run without
+    one (``app.db.make_read_session_factory``).
     """
-    session = _factory(request)()
+    session: Session = request.app.state.read_session_factory()
     try:
         yield session
     finally:
-        if session.get_bind().dialect.name == "sqlite":
-            session.close()
-        else:
-            await run_in_threadpool(session.close)
+        session.close()
 
 
 def get_write_session(request: Request, _writer: Writer) -> Iterator[Session]:

@@ -8,7 +8,7 @@ from fastapi_offline import FastAPIOffline
 
 from app import observability
 from app.config import Settings, get_settings
-from app.db import create_db_engine, make_session_factory
+from app.db import create_db_engine, make_read_session_factory, make_session_factory
 from app.deps import check_request_params
 from app.errors import install_error_handlers
 from app.explorer.page import mount_explorer
@@ -45,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = create_db_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
+    app.state.read_session_factory = make_read_session_factory(app.state.engine)
     app.state.gazetteer = Gazetteer(settings.gazetteer_path)
     app.state.stats_answers = Answers(size=256)
     install_error_handlers(app)

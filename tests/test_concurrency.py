@@ -103,7 +103,7 @@ def test_a_client_syncing_by_updated_since_during_concurrent_writes_misses_nothi
         with httpx.Client(base_url=server, timeout=60) as http:
             while True:
                 last_round = not writing.is_set()
-                params = {"updated_since": since, "limit": 1000}
+                params: dict[str, str | int] = {"updated_since": since, "limit": 1000}
                 items = http.get("/v1/events", params=params).json()["items"]
                 seen.update(e["external_id"] for e in items)
                 since = max([since, *(e["updated_at"] for e in items)])

@@ -94,8 +94,8 @@ def _idempotent(
     body: BaseModel,
     handler: Callable[[], Response],
 ) -> Response:
-    """Run ``handler`` once per (API key, Idempotency-Key) and ``body``; replay its response
-    after."""
+    """Run ``handler`` once per (API key, Idempotency-Key); replay its response after (a
+    different ``body`` with the same key is refused)."""
     if key is None:
         return handler()
     assert principal.name is not None

@@ -70,7 +70,7 @@ Chunk = list[tuple[int, Any]]  # (line number, record as read: an NDJSON line or
 
 
 def read_records(path: Path, fmt: ImportFormat) -> Iterator[tuple[int, Any]]:
-    """(line number, record) for each record of the file; ``event_body`` reads it."""
+    """(line number, record) for each record of the file; ``_event_body`` reads it."""
     with path.open(encoding="utf-8-sig", newline="") as handle:
         if fmt == ImportFormat.NDJSON:
             yield from ((n, line) for n, line in enumerate(handle, 1) if line.strip())
@@ -80,7 +80,7 @@ def read_records(path: Path, fmt: ImportFormat) -> Iterator[tuple[int, Any]]:
             yield reader.line_num, row
 
 
-def event_body(fmt: ImportFormat, line: int, record: Any, chunk_start: int) -> Any:
+def _event_body(fmt: ImportFormat, line: int, record: Any, chunk_start: int) -> Any:
     """The event body a record holds; a served event (an NDJSON export) loses the fields
     the server sets."""
     if fmt != ImportFormat.NDJSON:
@@ -184,7 +184,7 @@ def _prepare_chunk(fmt: ImportFormat, chunk: Chunk, gazetteer: Gazetteer) -> Pre
 
 def _validated(fmt: ImportFormat, line: int, record: Any, start: int) -> EventCreate:
     try:
-        return EventCreate.model_validate(event_body(fmt, line, record, start))
+        return EventCreate.model_validate(_event_body(fmt, line, record, start))
     except ValidationError as exc:
         error = exc.errors()[0]
         field = ".".join(str(part) for part in error["loc"]) or "-"
