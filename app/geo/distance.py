@@ -1,11 +1,13 @@
 """Great-circle distance, in Python and as SQL, and the grid cells that index positions.
 
 Spatial filters must use an index on both SQLite and PostgreSQL without extensions, so
-each event stores ``geo_cell``: the 1° x 1° cell holding its coordinates. A box or radius
-query lists the cells it touches (a few dozen for a region, four or so for a 25 km
-radius) and the index on ``(geo_cell, occurred_on, latitude, longitude, ...)`` narrows the
-rows to those cells; the exact box or distance test then runs on that index's entries, so
-only the page's rows are read from the table. R*Tree (SQLite) or PostGIS
+each event stores ``geo_cell``: the 1° x 1° cell holding its coordinates. A small box or
+radius lists the cells it touches (four or so for a 25 km radius) and the index on
+``(geo_cell, occurred_on, latitude, longitude, ...)`` narrows the rows to those cells; the
+exact box or distance test then runs on that index's entries, so only the page's rows are
+read from the table. A larger shape (a front line, a country) holds so many of the events
+that walking them in date order on ``(occurred_on, id, latitude, longitude, status)`` and
+testing each finds a page sooner than sorting everything in its cells. R*Tree (SQLite) or PostGIS
 would serve one database each; the cell column serves both with one query.
 """
 
@@ -16,8 +18,9 @@ from sqlalchemy import ColumnElement, func, literal
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
-# Beyond this many cells a box is a large part of the map: the exact test alone is better.
-MAX_CELLS = 400
+# Beyond this many cells a shape holds enough events that the exact test on the date
+# index alone is better (a front-line box: 0.12 ms against 1.9 ms through its 12 cells).
+MAX_CELLS = 8
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -68,7 +68,10 @@ class Event(Base):
 
     __table_args__ = (
         # Keyset pagination walks (sort column, id); each sort has its index.
-        Index("ix_events_occurred_on_id", "occurred_on", "id"),
+        # Also covers a large box's test of each event, walked in date order (migration 0006).
+        Index(
+            "ix_events_occurred_on_id_place", "occurred_on", "id", "latitude", "longitude", "status"
+        ),
         Index("ix_events_country_occurred_on_id", "country", "occurred_on", "id"),
         Index("ix_events_updated_at_id", "updated_at", "id"),
         Index("ix_events_location_key", "location_key"),

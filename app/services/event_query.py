@@ -140,7 +140,7 @@ def filter_clauses(filters: EventFilters) -> list[ColumnElement[bool]]:
 
 
 def _in_box(box: Box) -> ColumnElement[bool]:
-    """Inside the box, found through the ``geo_cell`` index when the box is not huge."""
+    """Inside the box, found through the ``geo_cell`` index when the box is small."""
     clauses = [
         Event.latitude.between(box.min_lat, box.max_lat),
         or_(
@@ -154,6 +154,14 @@ def _in_box(box: Box) -> ColumnElement[bool]:
     if cells is not None:
         clauses.append(Event.geo_cell.in_(cells))
     return and_(*clauses)
+
+
+def _by_cells(filters: EventFilters) -> bool:
+    """Whether a box or radius finds its events through their cells, unsorted."""
+    boxes = [filters.bbox] if filters.bbox else []
+    if filters.near:
+        boxes.append(Box(*box_around(filters.near.lat, filters.near.lon, filters.near.radius_km)))
+    return any(cells_in_box(*box) is not None for box in boxes)
 
 
 def encode_cursor(sort: Sort, value: Any, event_id: str) -> str:
@@ -214,13 +222,14 @@ def list_events(
         position, bound = tuple_(key, row_id), tuple_(value, after_id)
         clauses.append(position < bound if descending else position > bound)
     order = (key.desc(), row_id.desc()) if descending else (key.asc(), row_id.asc())
-    if filters.bbox is None and filters.near is None:
-        # The sort walks an index: one query reads each row of the page once.
+    if sort != Sort.DISTANCE and not _by_cells(filters):
+        # The sort walks an index (testing a large box on its entries, on the date index):
+        # one query reads each row of the page once.
         query = select(key.label("sort_key"), row_id, *columns).where(and_(*clauses))
         query = query.order_by(*order).limit(limit + 1)
     else:
-        # A box or a radius finds rows on the geo_cell index, unsorted: find the page's ids
-        # first, then fetch their columns, so the sort orders small keys, not documents.
+        # A box or a radius may find rows on the geo_cell index, unsorted: find the page's
+        # ids first, then fetch their columns, so a sort orders small keys, not documents.
         page = select(key.label("sort_key"), Event.id.label("page_id")).where(and_(*clauses))
         ids = page.order_by(*order).limit(limit + 1).subquery()
         query = select(ids.c.sort_key, Event.id, *columns).join(ids, Event.id == ids.c.page_id)

@@ -70,6 +70,41 @@ def test_bbox_around_kyiv_finds_kyiv_only(client: TestClient, night: None) -> No
     assert _ids(client, bbox="30.2,50.2,30.8,50.7") == ["wire-kyiv"]
 
 
+# A box of a few cells is found through them; a larger one walks the events in date order.
+@pytest.mark.parametrize(
+    "bbox",
+    [
+        pytest.param("35.5,49.5,37.5,50.5", id="6 cells"),
+        pytest.param("30,48,38.5,51", id="36 cells"),
+    ],
+)
+def test_boxes_small_and_large_page_in_date_order(
+    client: TestClient, writer: dict[str, str], bbox: str
+) -> None:
+    inside = [
+        event_payload(external_id=f"in-{i}", occurred_on=f"2024-05-{day:02d}")
+        for i, day in enumerate((3, 9, 9, 17, 28))
+    ]  # Kharkiv, in both boxes
+    outside = event_payload(
+        external_id="lviv",
+        occurred_on="2024-05-20",
+        location={"name": "Lviv", "country": "UA", "latitude": 49.84, "longitude": 24.03},
+    )
+    response = client.post("/v1/events/batch", json={"events": [*inside, outside]}, headers=writer)
+    assert response.status_code == 201, response.text
+    params: dict[str, Any] = {"bbox": bbox, "date_from": "2024-05-05", "limit": 2}
+    seen = []
+    while True:
+        body = client.get("/v1/events", params=params).json()
+        seen += [(e["occurred_on"], e["external_id"]) for e in body["items"]]
+        if not body["next_cursor"]:
+            break
+        params["cursor"] = body["next_cursor"]
+
+    assert [day for day, _ in seen] == ["2024-05-28", "2024-05-17", "2024-05-09", "2024-05-09"]
+    assert sorted(ext for _, ext in seen) == ["in-1", "in-2", "in-3", "in-4"]
+
+
 def test_bbox_across_the_antimeridian(client: TestClient, writer: dict[str, str]) -> None:
     fiji = event_payload(
         external_id="fiji",
