@@ -140,16 +140,15 @@ def create_event(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """Create one event. A repeated `external_id` gives 409 naming the existing event."""
-    # Placed and built before this request's turn to write: writers take turns (app.db).
     prepared = events.prepare([event], gazetteer=gazetteer)
-    with transaction(request.app.state.session_factory, write=True) as session:
-        return _idempotent(
-            session,
-            principal,
-            idempotency_key,
-            event,
-            lambda: _document_response(events.store(session, prepared, principal)[0], 201),
-        )
+    return _store(
+        request,
+        principal,
+        idempotency_key,
+        event,
+        prepared,
+        lambda docs: _document_response(docs[0], 201),
+    )
 
 
 @router.post(
@@ -169,13 +168,33 @@ def create_batch(
 ) -> Response:
     """All or nothing: one bad item rejects the batch, and the error names its index."""
     prepared = events.prepare(batch.events, gazetteer=gazetteer, batch=True)
+    return _store(
+        request,
+        principal,
+        idempotency_key,
+        batch,
+        prepared,
+        lambda docs: _json(orjson.dumps({"items": docs}), 201),
+    )
+
+
+def _store(
+    request: Request,
+    principal: Principal,
+    key: str | None,
+    body: BaseModel,
+    prepared: list[events.NewEvent],
+    respond: Callable[[list[dict[str, Any]]], Response],
+) -> Response:
+    """Store events prepared before this request's turn to write (writers take turns,
+    ``app.db``), once per Idempotency-Key."""
     with transaction(request.app.state.session_factory, write=True) as session:
         return _idempotent(
             session,
             principal,
-            idempotency_key,
-            batch,
-            lambda: _json(orjson.dumps({"items": events.store(session, prepared, principal)}), 201),
+            key,
+            body,
+            lambda: respond(events.store(session, prepared, principal)),
         )
 
 
