@@ -53,6 +53,10 @@ class Circle(NamedTuple):
     radius_km: float
     place: dict[str, Any] | None
 
+    def box(self) -> Box:
+        """The smallest box holding the circle."""
+        return Box(*box_around(self.lat, self.lon, self.radius_km))
+
     def distance(self) -> ColumnElement[float]:
         """Each event's distance from the centre, in km."""
         return distance_sql(Event.latitude, Event.longitude, self.lat, self.lon)
@@ -112,7 +116,7 @@ def filter_clauses(filters: EventFilters) -> list[ColumnElement[bool]]:
     if f.bbox:
         clauses.append(_in_box(f.bbox))
     if f.near:
-        clauses.append(_in_box(Box(*box_around(f.near.lat, f.near.lon, f.near.radius_km))))
+        clauses.append(_in_box(f.near.box()))
         clauses.append(f.near.distance() <= f.near.radius_km)
     if f.event_types:
         clauses.append(Event.event_type.in_(f.event_types))
@@ -158,10 +162,8 @@ def _in_box(box: Box) -> ColumnElement[bool]:
 
 def _by_cells(filters: EventFilters) -> bool:
     """Whether a box or radius finds its events through their cells, unsorted."""
-    boxes = [filters.bbox] if filters.bbox else []
-    if filters.near:
-        boxes.append(Box(*box_around(filters.near.lat, filters.near.lon, filters.near.radius_km)))
-    return any(cells_in_box(*box) is not None for box in boxes)
+    boxes = [filters.bbox, filters.near.box() if filters.near else None]
+    return any(box is not None and cells_in_box(*box) is not None for box in boxes)
 
 
 def encode_cursor(sort: Sort, value: Any, event_id: str) -> str:
