@@ -93,6 +93,12 @@ def test_csv_export_follows_each_change_to_an_event(
 
     whole = rows("format=csv")
     assert [row["id"] for row in whole] == [moved["id"], first["id"]]
+    # Each stored line renders the event as served, its time of change included.
+    for row in whole:
+        served = client.get(f"/v1/events/{row['id']}").json()
+        assert row == dict(
+            zip(flat.COLUMNS, next(csv.reader([flat.csv_line(served)])), strict=True)
+        )
     assert (whole[0]["title"], whole[0]["occurred_on"], whole[0]["fatalities_best"]) == (
         "Toll rises",
         "2024-06-01",

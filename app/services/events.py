@@ -12,11 +12,12 @@ from typing import Any
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth import Principal, Scope
+from app.db import insert_rows
 from app.errors import (
     Conflict,
     Forbidden,
@@ -29,7 +30,17 @@ from app.geo.distance import cell
 from app.geo.gazetteer import Gazetteer
 from app.geo.names import fold_name
 from app.interchange import flat
-from app.models import Actor, Casualty, Event, EventLine, EventTag, Munition, Revision, Source
+from app.models import (
+    Actor,
+    Base,
+    Casualty,
+    Event,
+    EventLine,
+    EventTag,
+    Munition,
+    Revision,
+    Source,
+)
 from app.schemas.event import EventCreate
 from app.schemas.vocabulary import Status
 from app.services import rollup
@@ -64,17 +75,6 @@ def _document(data: dict[str, Any], *, event_id: str, version: int) -> dict[str,
         "injured": figures(data["casualties"], "injured"),
         "version": version,
     }
-
-
-def _stamp(
-    doc: dict[str, Any], row: dict[str, Any], *, created_at: datetime, updated_at: datetime
-) -> None:
-    """Give the document and its ``events`` row their times, and the row its document."""
-    doc["created_at"] = rfc3339(created_at)
-    doc["updated_at"] = rfc3339(updated_at)
-    row["created_at"] = created_at
-    row["updated_at"] = updated_at
-    row["document"] = orjson.dumps(doc).decode()
 
 
 def _event_row(doc: dict[str, Any], event: EventCreate, placed: Placed) -> dict[str, Any]:
@@ -118,17 +118,7 @@ def _event_row(doc: dict[str, Any], event: EventCreate, placed: Placed) -> dict[
     }
 
 
-def _line(doc: dict[str, Any], row: dict[str, Any]) -> dict[str, Any]:
-    """The ``event_lines`` row of an event with this document and ``events`` row."""
-    return {
-        "occurred_on": row["occurred_on"],
-        "id": doc["id"],
-        "status": row["status"],
-        "csv_row": flat.csv_line(doc),
-    }
-
-
-def _child_rows(event_id: str, event: EventCreate) -> dict[type, list[dict[str, Any]]]:
+def _child_rows(event_id: str, event: EventCreate) -> dict[type[Base], list[dict[str, Any]]]:
     return {
         Actor: [
             {
@@ -183,11 +173,10 @@ def _child_rows(event_id: str, event: EventCreate) -> dict[type, list[dict[str, 
     }
 
 
-def _insert_children(session: Session, rows: dict[type, list[dict[str, Any]]]) -> None:
-    """Core inserts on the connection (one executemany per table), not the ORM's bulk path."""
+def _insert_children(session: Session, rows: dict[type[Base], list[dict[str, Any]]]) -> None:
+    """One executemany per table on the driver, not the ORM's bulk path."""
     for model, values in rows.items():
-        if values:
-            session.connection().execute(insert(model), values)
+        insert_rows(session.connection(), model, values)
 
 
 def _revision(
@@ -229,14 +218,48 @@ def _placed(
 
 @dataclass
 class NewEvent:
-    """A new event placed and built, but for what depends on when it is written (its times,
-    and with them its stored document, CSV line and revision). Built without the database,
-    so a bulk import can build them in other processes, and a POST before its turn to
-    write."""
+    """An event placed and built, but for its times, which ``_stamp`` gives it when it is
+    written. Built without the database, so a bulk import can build new events in other
+    processes, and a POST before its turn to write.
+
+    Its document and CSV line are rendered here without the times, which are the last two
+    keys of the document and the last cell of the line: stamping appends them.
+    """
 
     doc: dict[str, Any]
     row: dict[str, Any]
-    children: dict[type, list[dict[str, Any]]]
+    children: dict[type[Base], list[dict[str, Any]]]
+    unstamped_json: bytes
+    unstamped_line: str
+
+
+def _built(doc: dict[str, Any], event: EventCreate, placed: Placed) -> NewEvent:
+    return NewEvent(
+        doc=doc,
+        row=_event_row(doc, event, placed),
+        children=_child_rows(doc["id"], event),
+        unstamped_json=orjson.dumps(doc),
+        unstamped_line=flat.csv_line(doc),
+    )
+
+
+def _stamp(event: NewEvent, *, created_at: datetime, updated_at: datetime) -> None:
+    """Give the event's document and ``events`` row their times, and the row its document."""
+    created, updated = rfc3339(created_at), rfc3339(updated_at)
+    event.doc["created_at"], event.doc["updated_at"] = created, updated
+    event.row["created_at"], event.row["updated_at"] = created_at, updated_at
+    times = f',"created_at":"{created}","updated_at":"{updated}"}}'
+    event.row["document"] = event.unstamped_json[:-1].decode() + times
+
+
+def _line(event: NewEvent) -> dict[str, Any]:
+    """The ``event_lines`` row of a stamped event."""
+    return {
+        "occurred_on": event.row["occurred_on"],
+        "id": event.doc["id"],
+        "status": event.row["status"],
+        "csv_row": event.unstamped_line[:-1] + event.doc["updated_at"] + "\n",
+    }
 
 
 def prepare(
@@ -261,15 +284,8 @@ def prepare(
     prepared = []
     for index, given in enumerate(events):
         event, placed = _placed(gazetteer, given, ["body", "events", index] if batch else ["body"])
-        event_id = new_event_id()
-        doc = _document(event.model_dump(mode="json"), event_id=event_id, version=1)
-        prepared.append(
-            NewEvent(
-                doc=doc,
-                row=_event_row(doc, event, placed),
-                children=_child_rows(event_id, event),
-            )
-        )
+        doc = _document(event.model_dump(mode="json"), event_id=new_event_id(), version=1)
+        prepared.append(_built(doc, event, placed))
     return prepared
 
 
@@ -293,19 +309,20 @@ def store(session: Session, events: list[NewEvent], principal: Principal) -> lis
     # Stamped now, in this writer's turn, so that updated_at rises in commit order.
     now = datetime.now(UTC)
     for event in events:
-        _stamp(event.doc, event.row, created_at=now, updated_at=now)
+        _stamp(event, created_at=now, updated_at=now)
     connection = session.connection()
     try:
-        connection.execute(insert(Event), [e.row for e in events])
+        insert_rows(connection, Event, [e.row for e in events])
     except IntegrityError:
         # Another writer took one of these external ids since we looked.
         raise Conflict("an external_id in the request was taken by a concurrent write") from None
     _insert_children(
         session, {model: [r for e in events for r in e.children[model]] for model in _CHILD_TABLES}
     )
-    connection.execute(insert(EventLine), [_line(e.doc, e.row) for e in events])
-    connection.execute(
-        insert(Revision),
+    insert_rows(connection, EventLine, [_line(e) for e in events])
+    insert_rows(
+        connection,
+        Revision,
         [
             _revision(e.doc, e.row, action="created", principal=principal, changes={})
             for e in events
@@ -418,9 +435,9 @@ def update_event(
                 existing_id=taken[event.external_id],
             )
 
-    doc = _document(new, event_id=event_id, version=row.version + 1)
-    values = _event_row(doc, event, placed)
-    _stamp(doc, values, created_at=row.created_at, updated_at=datetime.now(UTC))
+    changed = _built(_document(new, event_id=event_id, version=row.version + 1), event, placed)
+    _stamp(changed, created_at=row.created_at, updated_at=datetime.now(UTC))
+    doc, values = changed.doc, dict(changed.row)
     del values["id"], values["created_at"]
     # Read before the update, which the session copies into ``row``.
     before = {name: getattr(row, name) for name in rollup.SOURCE_COLUMNS}
@@ -436,13 +453,14 @@ def update_event(
     session.execute(
         update(EventLine)
         .where(EventLine.id == event_id, EventLine.occurred_on == before["occurred_on"])
-        .values(**_line(doc, values))
+        .values(**_line(changed))
     )
     for model in _CHILD_TABLES:
         session.execute(delete(model).where(model.event_id == event_id))
-    _insert_children(session, _child_rows(event_id, event))
-    session.connection().execute(
-        insert(Revision),
+    _insert_children(session, changed.children)
+    insert_rows(
+        session.connection(),
+        Revision,
         [_revision(doc, values, action=action, principal=principal, changes=changes)],
     )
     return doc, True
