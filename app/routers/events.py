@@ -14,9 +14,9 @@ from app.db import transaction
 from app.deps import (
     GazetteerDep,
     Reader,
-    ReadSession,
     Writer,
     WriteSession,
+    reading,
     require_json_body,
 )
 from app.interchange import export, flat, geojson
@@ -235,7 +235,6 @@ _EXPORTS: dict[int | str, dict[str, Any]] = {
 )
 def list_events(
     request: Request,
-    session: ReadSession,
     principal: Reader,
     filters: EventFiltersDep,
     sort: Annotated[
@@ -279,9 +278,10 @@ def list_events(
         else:
             chunks = export.render(fmt, (_served(row, principal) for row in rows))
         return StreamingResponse(chunks, media_type=export.MEDIA_TYPES[fmt])
-    page = event_query.list_events(
-        session, filters=filters, sort=sort, limit=limit or 50, cursor=cursor, columns=columns
-    )
+    with reading(request) as session:
+        page = event_query.list_events(
+            session, filters=filters, sort=sort, limit=limit or 50, cursor=cursor, columns=columns
+        )
     headers, next_url = {}, None
     if page.next_cursor:
         next_url = str(request.url.include_query_params(cursor=page.next_cursor))
@@ -321,7 +321,7 @@ def list_events(
 )
 def get_event(
     event_id: str,
-    session: ReadSession,
+    request: Request,
     principal: Reader,
     as_of: Annotated[
         AwareDatetime | None,
@@ -329,10 +329,13 @@ def get_event(
     ] = None,
     if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
 ) -> Response:
-    if as_of is not None:
-        document = events.get_as_of(session, event_id=event_id, as_of=as_of, principal=principal)
-        return _json(document)
-    row = events.get(session, event_id=event_id, principal=principal)
+    with reading(request) as session:
+        if as_of is not None:
+            document = events.get_as_of(
+                session, event_id=event_id, as_of=as_of, principal=principal
+            )
+            return _json(document)
+        row = events.get(session, event_id=event_id, principal=principal)
     tag = etag(row.id, row.version)
     if if_none_match and (if_none_match.strip() == "*" or tag in if_none_match):
         return Response(status_code=304, headers={"ETag": tag})
@@ -404,9 +407,10 @@ def retract_event(
     responses=PROBLEM_RESPONSES,
     summary="Revisions of an event",
 )
-def event_history(event_id: str, session: ReadSession, principal: Reader) -> History:
+def event_history(event_id: str, request: Request, principal: Reader) -> History:
     """Every write to the event, oldest first: version, time, key name, changed fields."""
-    revisions = events.history(session, event_id=event_id, principal=principal)
+    with reading(request) as session:
+        revisions = events.history(session, event_id=event_id, principal=principal)
     return History(
         items=[
             RevisionRead(

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from app.auth import Principal, Scope
-from app.deps import GazetteerDep, require
+from app.deps import require
 from app.errors import ValidationFailed, invalid_input
 from app.geo.gazetteer import Gazetteer, unknown_place
 from app.geo.names import fold_name
@@ -194,12 +194,12 @@ def build_filters(params: FilterParams, gazetteer: Gazetteer) -> EventFilters:
     )
 
 
-async def event_filters(request: Request, gazetteer: GazetteerDep) -> EventFilters:
+async def event_filters(request: Request) -> EventFilters:
     try:
         params = FilterParams.model_validate(dict(request.query_params))
     except ValidationError as exc:
         raise invalid_input(exc.errors(), loc=["query"]) from None
-    return build_filters(params, gazetteer)
+    return build_filters(params, request.app.state.gazetteer)
 
 
 def scope_statuses(filters: EventFilters, principal: Principal, *, sync: bool) -> None:

@@ -2,10 +2,10 @@
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from app.auth import Principal, Scope
-from app.deps import PrincipalDep, ReadSession, WriteSession, require, require_json_body
+from app.deps import PrincipalDep, WriteSession, reading, require, require_json_body
 from app.json_body import StrictJSONRoute
 from app.models import ApiKey
 from app.schemas.key import KeyCreate, KeyCreated, KeyList, KeyRead
@@ -39,9 +39,10 @@ def _read(record: ApiKey, **extra: Any) -> dict[str, Any]:
 
 
 @router.get("", response_model=KeyList, summary="List API keys")
-def list_keys(session: ReadSession) -> KeyList:
+def list_keys(request: Request) -> KeyList:
     """Every key with its scopes and times; never the secrets."""
-    return KeyList(items=[KeyRead.model_validate(_read(r)) for r in keys.get_all(session)])
+    with reading(request) as session:
+        return KeyList(items=[KeyRead.model_validate(_read(r)) for r in keys.get_all(session)])
 
 
 @router.post(

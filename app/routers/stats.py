@@ -5,8 +5,9 @@ from typing import Annotated
 import orjson
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
-from app.deps import Reader, ReadSession
+from app.deps import Reader, reading
 from app.routers.filters import FILTERS_OPENAPI, EventFiltersDep, invalid_query, scope_statuses
 from app.schemas.problem import PROBLEM_RESPONSES
 from app.services import stats
@@ -33,7 +34,6 @@ class Stats(BaseModel):
 @router.get("", response_model=Stats, summary="Aggregate events", openapi_extra=FILTERS_OPENAPI)
 def get_stats(
     request: Request,
-    session: ReadSession,
     principal: Reader,
     filters: EventFiltersDep,
     interval: Annotated[Interval | None, Query(description="Bucket by period.")] = None,
@@ -59,7 +59,7 @@ def get_stats(
         raise invalid_query("fill", "fill needs an interval")
     scope_statuses(filters, principal, sync=False)
 
-    def answer() -> bytes:
+    def answer(session: Session) -> bytes:
         buckets = stats.aggregate(
             session, filters=filters, interval=interval, group_by=dimensions, fill=fill
         )
@@ -68,5 +68,6 @@ def get_stats(
 
     # The filters as validated, with the statuses this caller may see, are the question.
     key = repr((filters, interval, dimensions, fill))
-    body = request.app.state.stats_answers.get(session, key, answer)
+    with reading(request) as session:
+        body = request.app.state.stats_answers.get(session, key, answer)
     return Response(body, media_type="application/json")

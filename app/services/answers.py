@@ -25,16 +25,16 @@ class Answers:
         self._kept: OrderedDict[str, tuple[int | None, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, session: Session, key: str, compute: Callable[[], bytes]) -> bytes:
-        """The answer for ``key``: kept if no write came since, else ``compute()``d now (in
-        ``session``, after reading which write was last, so it is never older than that)."""
+    def get(self, session: Session, key: str, compute: Callable[[Session], bytes]) -> bytes:
+        """The answer for ``key``: kept if no write came since, else ``compute(session)``d
+        now (after reading which write was last, so it is never older than that)."""
         write = last_write(session)
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None and kept[0] == write:
                 self._kept.move_to_end(key)
                 return kept[1]
-        answer = compute()
+        answer = compute(session)
         with self._lock:
             self._kept[key] = (write, answer)
             self._kept.move_to_end(key)
