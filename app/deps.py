@@ -89,9 +89,9 @@ def reading(request: Request) -> Session:
     closes it as the block ends. The endpoint checks the caller itself (``Reader``).
 
     Not a dependency: FastAPI's handling of a dependency that yields was about a tenth of a
-    read's time, and the closing happens here in the endpoint's thread, where it is cheap:
-    a read-only transaction ends in memory on SQLite, and on PostgreSQL reads run without
-    one (``app.db.make_read_session_factory``).
+    read's time. Closing in the endpoint's thread is cheap: a read-only transaction ends in
+    memory on SQLite, and on PostgreSQL reads run without one
+    (``app.db.make_read_session_factory``).
     """
     session: Session = request.app.state.read_session_factory()
     return session
