@@ -1,14 +1,15 @@
 """Engine and session factory for SQLite (embedded default) and PostgreSQL."""
 
 import fcntl
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Engine, create_engine, event, insert, text
+from sqlalchemy import Connection, Dialect, Engine, Index, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.schema import CreateIndex
 
 from app.models.base import Base
 
@@ -96,6 +97,13 @@ def insert_rows(connection: Connection, model: type[Base], rows: Sequence[dict[s
             for row in rows
         ]
     connection.exec_driver_sql(sql, params)
+
+
+def create_missing_indexes(connection: Connection, indexes: Iterable[Index]) -> None:
+    """Build any of ``indexes`` that the database lacks (an import sets the events' aside
+    while it loads, ``app.services.importer``)."""
+    for index in indexes:
+        connection.execute(CreateIndex(index, if_not_exists=True))
 
 
 Binder = tuple[str, Callable[[Any], Any] | None]

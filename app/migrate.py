@@ -5,6 +5,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from app.db import create_db_engine, create_missing_indexes
+from app.models.event import EVENT_INDEXES
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -16,7 +19,16 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(database_url: str, revision: str = "head") -> None:
+    """Migrate to ``revision``; at the head, also build any event index that an import
+    killed while loading left missing (``app.services.importer``)."""
     command.upgrade(alembic_config(database_url), revision)
+    if revision == "head":
+        engine = create_db_engine(database_url)
+        try:
+            with engine.begin() as connection:
+                create_missing_indexes(connection, EVENT_INDEXES)
+        finally:
+            engine.dispose()
 
 
 def downgrade(database_url: str, revision: str) -> None:

@@ -124,6 +124,8 @@ class EventLine(Base):
 # must match ``FATALITIES_SORT_KEY`` exactly for SQLite to use the index.
 FATALITIES_SORT_KEY = func.coalesce(Event.fatalities_best, literal_column("-1"))
 Index("ix_events_fatalities_sort", FATALITIES_SORT_KEY, Event.id)
+# Every index on events; the primary key and the unique external id are constraints.
+EVENT_INDEXES = Base.metadata.tables["events"].indexes
 
 
 class Actor(Base):

@@ -2,7 +2,7 @@
 
 import base64
 import binascii
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -89,7 +89,7 @@ class EventFilters:
 
 @dataclass
 class Page:
-    rows: list[Any]
+    rows: Sequence[Any]
     next_cursor: str | None
 
 
@@ -247,7 +247,7 @@ def list_events(
             EventLine, and_(EventLine.occurred_on == Event.occurred_on, EventLine.id == Event.id)
         )
     # Core execution: the rows are plain columns, so the ORM has nothing to add but cost.
-    rows = list(session.connection().execute(query))
+    rows = session.connection().execute(query).all()
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
