@@ -15,7 +15,7 @@ one query.
 import math
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal
+from sqlalchemy import ColumnElement, func
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = math.pi * EARTH_RADIUS_KM / 180
@@ -31,15 +31,20 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
-def distance_sql(lat: Any, lon: Any, to_lat: float, to_lon: float) -> ColumnElement[float]:
-    """Haversine in SQL (sin, cos, asin, sqrt, radians exist on both databases)."""
-    phi1, phi2 = func.radians(lat), math.radians(to_lat)
-    half_dphi = (literal(phi2) - phi1) / 2
-    half_dlam = (literal(math.radians(to_lon)) - func.radians(lon)) / 2
-    a = func.sin(half_dphi) * func.sin(half_dphi) + func.cos(phi1) * math.cos(phi2) * func.sin(
+def distance_sql(
+    lat: Any, lon: Any, to_phi: Any, to_lambda: Any, cos_to_phi: Any
+) -> ColumnElement[float]:
+    """Haversine in SQL (sin, cos, asin, sqrt, radians exist on both databases), to the
+    point at latitude ``to_phi`` and longitude ``to_lambda`` in radians, whose latitude's
+    cosine is ``cos_to_phi`` (numbers, or parameters bound to them)."""
+    phi1 = func.radians(lat)
+    half_dphi = (to_phi - phi1) / 2
+    half_dlam = (to_lambda - func.radians(lon)) / 2
+    a = func.sin(half_dphi) * func.sin(half_dphi) + func.cos(phi1) * cos_to_phi * func.sin(
         half_dlam
     ) * func.sin(half_dlam)
-    return 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(a))
+    distance: ColumnElement[float] = 2 * EARTH_RADIUS_KM * func.asin(func.sqrt(a))
+    return distance
 
 
 def cell(lat: float, lon: float) -> int:

@@ -2,14 +2,28 @@
 
 import base64
 import binascii
-from collections.abc import Iterator, Sequence
+import math
+from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, NamedTuple
+from functools import lru_cache
+from typing import Any, NamedTuple, Protocol
 
 import orjson
-from sqlalchemy import ColumnElement, and_, exists, or_, select, tuple_
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Float,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    or_,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import transaction
@@ -57,10 +71,6 @@ class Circle(NamedTuple):
         """The smallest box holding the circle."""
         return Box(*box_around(self.lat, self.lon, self.radius_km))
 
-    def distance(self) -> ColumnElement[float]:
-        """Each event's distance from the centre, in km."""
-        return distance_sql(Event.latitude, Event.longitude, self.lat, self.lon)
-
 
 @dataclass
 class EventFilters:
@@ -98,72 +108,170 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def filter_clauses(filters: EventFilters) -> list[ColumnElement[bool]]:
-    """WHERE clauses for the filters (shared by the list and the stats)."""
-    f, clauses = filters, []
-    if f.date_from:
-        clauses.append(Event.occurred_on >= f.date_from)
-    if f.date_to:
-        clauses.append(Event.occurred_on <= f.date_to)
-    if f.updated_since:
-        clauses.append(Event.updated_at > f.updated_since)
-    if f.countries:
-        clauses.append(Event.country.in_(f.countries))
+def filter_params(filters: EventFilters) -> dict[str, Any]:
+    """The filters' values under the names their clauses bind (``_clauses``): which names
+    are present shapes the query, and a list query is built once per shape."""
+    f = filters
+    values: dict[str, Any] = {
+        "date_from": f.date_from,
+        "date_to": f.date_to,
+        "updated_since": f.updated_since,
+        "countries": f.countries,
+        "event_types": f.event_types,
+        "sub_event_types": f.sub_event_types,
+        "actors": f.actors,
+        "sources": f.sources,
+        "tags": f.tags,
+        "statuses": [s.value for s in f.statuses],
+        "min_fatalities": f.min_fatalities,
+        "q": _like_pattern(f.q) if f.q else None,
+    }
+    params = {name: value for name, value in values.items() if value is not None and value != []}
     if f.admin1:
-        clauses.append(or_(Event.admin1_code.in_(f.admin1_codes), Event.admin1_key.in_(f.admin1)))
+        params |= {"admin1": f.admin1, "admin1_codes": f.admin1_codes}
     if f.places:
-        clauses.append(or_(Event.place_id.in_(f.place_ids), Event.location_key.in_(f.places)))
+        params |= {"places": f.places, "place_ids": f.place_ids}
     if f.bbox:
-        clauses.append(_in_box(f.bbox))
+        params |= _box_params("bbox", f.bbox)
     if f.near:
-        clauses.append(_in_box(f.near.box()))
-        clauses.append(f.near.distance() <= f.near.radius_km)
-    if f.event_types:
-        clauses.append(Event.event_type.in_(f.event_types))
-    if f.sub_event_types:
-        clauses.append(Event.sub_event_type.in_(f.sub_event_types))
-    if f.actors:
-        clauses.append(exists().where(Actor.event_id == Event.id, Actor.name_key.in_(f.actors)))
-    if f.sources:
-        clauses.append(exists().where(Source.event_id == Event.id, Source.name_key.in_(f.sources)))
-    if f.tags:
-        clauses.append(exists().where(EventTag.event_id == Event.id, EventTag.tag.in_(f.tags)))
-    if f.statuses:
-        clauses.append(Event.status.in_([s.value for s in f.statuses]))
-    if f.min_fatalities is not None:
-        clauses.append(Event.fatalities_best >= f.min_fatalities)
-    if f.q:
-        pattern = _like_pattern(f.q)
+        params |= _box_params("near", f.near.box())
+        params |= {
+            "near_phi": math.radians(f.near.lat),
+            "near_lambda": math.radians(f.near.lon),
+            "near_cos_phi": math.cos(math.radians(f.near.lat)),
+            "radius_km": f.near.radius_km,
+        }
+    return params
+
+
+def _box_params(prefix: str, box: Box) -> dict[str, Any]:
+    params: dict[str, Any] = {f"{prefix}_south": box.min_lat, f"{prefix}_north": box.max_lat}
+    for i, (west, east) in enumerate(lon_ranges(box.min_lon, box.max_lon)):
+        params |= {f"{prefix}_west{i}": west, f"{prefix}_east{i}": east}
+    cells = cells_in_box(*box)
+    if cells is not None:
+        params[f"{prefix}_cells"] = cells
+    return params
+
+
+class Bind(Protocol):
+    def __call__(self, name: str, *, type_: Any = None) -> BindParameter[Any]: ...
+
+
+def filter_clauses(filters: EventFilters) -> list[ColumnElement[bool]]:
+    """WHERE clauses for the filters, with their values (the stats, whose queries may
+    hold the filters twice, each with its own dates)."""
+    params = filter_params(filters)
+
+    def bind(name: str, *, type_: Any = None) -> BindParameter[Any]:
+        value = params[name]
+        return bindparam(name, value, type_=type_, unique=True, expanding=isinstance(value, list))
+
+    return _clauses(params, bind)
+
+
+def _named(name: str, *, type_: Any = None) -> BindParameter[Any]:
+    """A parameter whose value the execution gives (a list query, built once per shape)."""
+    return bindparam(name, type_=type_, expanding=name in _LIST_PARAMS)
+
+
+_LIST_PARAMS = {
+    "countries",
+    "admin1",
+    "admin1_codes",
+    "places",
+    "place_ids",
+    "bbox_cells",
+    "near_cells",
+    "event_types",
+    "sub_event_types",
+    "actors",
+    "sources",
+    "tags",
+    "statuses",
+}
+
+
+def _clauses(names: Container[str], bind: Bind) -> list[ColumnElement[bool]]:
+    """WHERE clauses for the filters named (``filter_params``), each value from ``bind``."""
+    clauses = []
+    if "date_from" in names:
+        clauses.append(Event.occurred_on >= bind("date_from"))
+    if "date_to" in names:
+        clauses.append(Event.occurred_on <= bind("date_to"))
+    if "updated_since" in names:
+        clauses.append(Event.updated_at > bind("updated_since"))
+    if "countries" in names:
+        clauses.append(Event.country.in_(bind("countries")))
+    if "admin1" in names:
+        clauses.append(
+            or_(Event.admin1_code.in_(bind("admin1_codes")), Event.admin1_key.in_(bind("admin1")))
+        )
+    if "places" in names:
+        clauses.append(
+            or_(Event.place_id.in_(bind("place_ids")), Event.location_key.in_(bind("places")))
+        )
+    if "bbox_south" in names:
+        clauses.append(_in_box("bbox", names, bind))
+    if "near_south" in names:
+        clauses.append(_in_box("near", names, bind))
+        clauses.append(_distance(bind) <= bind("radius_km", type_=Float()))
+    if "event_types" in names:
+        clauses.append(Event.event_type.in_(bind("event_types")))
+    if "sub_event_types" in names:
+        clauses.append(Event.sub_event_type.in_(bind("sub_event_types")))
+    if "actors" in names:
+        clauses.append(
+            exists().where(Actor.event_id == Event.id, Actor.name_key.in_(bind("actors")))
+        )
+    if "sources" in names:
+        clauses.append(
+            exists().where(Source.event_id == Event.id, Source.name_key.in_(bind("sources")))
+        )
+    if "tags" in names:
+        clauses.append(
+            exists().where(EventTag.event_id == Event.id, EventTag.tag.in_(bind("tags")))
+        )
+    if "statuses" in names:
+        clauses.append(Event.status.in_(bind("statuses")))
+    if "min_fatalities" in names:
+        clauses.append(Event.fatalities_best >= bind("min_fatalities"))
+    if "q" in names:
         clauses.append(
             or_(
-                Event.title.ilike(pattern, escape="\\"),
-                Event.description.ilike(pattern, escape="\\"),
+                Event.title.ilike(bind("q"), escape="\\"),
+                Event.description.ilike(bind("q"), escape="\\"),
             )
         )
     return clauses
 
 
-def _in_box(box: Box) -> ColumnElement[bool]:
+def _distance(bind: Bind) -> ColumnElement[float]:
+    """Each event's distance from the centre of ``near``, in km."""
+    return distance_sql(
+        Event.latitude,
+        Event.longitude,
+        bind("near_phi", type_=Float()),
+        bind("near_lambda", type_=Float()),
+        bind("near_cos_phi", type_=Float()),
+    )
+
+
+def _in_box(prefix: str, names: Container[str], bind: Bind) -> ColumnElement[bool]:
     """Inside the box, found through the ``geo_cell`` index when the box is small."""
     clauses = [
-        Event.latitude.between(box.min_lat, box.max_lat),
+        Event.latitude.between(bind(f"{prefix}_south"), bind(f"{prefix}_north")),
         or_(
             *(
-                Event.longitude.between(west, east)
-                for west, east in lon_ranges(box.min_lon, box.max_lon)
+                Event.longitude.between(bind(f"{prefix}_west{i}"), bind(f"{prefix}_east{i}"))
+                for i in (0, 1)
+                if f"{prefix}_west{i}" in names
             )
         ),
     ]
-    cells = cells_in_box(*box)
-    if cells is not None:
-        clauses.append(Event.geo_cell.in_(cells))
+    if f"{prefix}_cells" in names:
+        clauses.append(Event.geo_cell.in_(bind(f"{prefix}_cells")))
     return and_(*clauses)
-
-
-def _by_cells(filters: EventFilters) -> bool:
-    """Whether a box or radius finds its events through their cells, unsorted."""
-    boxes = [filters.bbox, filters.near.box() if filters.near else None]
-    return any(box is not None and cells_in_box(*box) is not None for box in boxes)
 
 
 def encode_cursor(sort: Sort, value: Any, event_id: str) -> str:
@@ -203,37 +311,59 @@ def list_events(
     columns: tuple[Any, ...] = (Event.document,),
 ) -> Page:
     """One page of matching events, ``columns`` selected, in ``sort`` order."""
+    if sort == Sort.DISTANCE and filters.near is None:
+        raise ValidationFailed(
+            "sort=distance needs near", errors=[{"loc": ["query", "sort"], "msg": "needs near"}]
+        )
+    params = filter_params(filters) | {"page_size": limit + 1}
+    if cursor:
+        params["after_value"], params["after_id"] = decode_cursor(cursor, sort)
+    query = _page_query(sort, frozenset(params), columns)
+    # Core execution: the rows are plain columns, so the ORM has nothing to add but cost.
+    rows = session.connection().execute(query, params).all()
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = encode_cursor(sort, rows[-1].sort_key, rows[-1].id)
+    return Page(rows=rows, next_cursor=next_cursor)
+
+
+@lru_cache(maxsize=1024)
+def _page_query(sort: Sort, names: frozenset[str], columns: tuple[Any, ...]) -> Select[Any]:
+    """The query of a page, for filters of these ``names``, its values given when it runs.
+
+    Built once per shape: building a query and its cache key took SQLAlchemy about half a
+    list request's database time (docs/performance.md); a statement built before
+    keeps its key, so SQLAlchemy finds its compiled form at once.
+    """
     if sort == Sort.DISTANCE:
-        if filters.near is None:
-            raise ValidationFailed(
-                "sort=distance needs near", errors=[{"loc": ["query", "sort"], "msg": "needs near"}]
-            )
-        key: Any = filters.near.distance()
+        key: Any = _distance(_named)
         descending = False
     else:
         key, descending, _ = _SORTS[sort]
     lines = any(column.class_ is EventLine for column in columns)
-    if lines and _lines_alone(filters, sort):
+    if lines and _lines_alone(names, sort):
         # A whole export in date order reads the narrow table in its own order.
         key, row_id = EventLine.occurred_on, EventLine.id
-        clauses = _line_clauses(filters)
+        clauses = _line_clauses(names)
     else:
-        row_id, clauses = Event.id, filter_clauses(filters)
-    if cursor:
-        value, after_id = decode_cursor(cursor, sort)
-        position, bound = tuple_(key, row_id), tuple_(value, after_id)
+        row_id, clauses = Event.id, _clauses(names, _named)
+    if "after_id" in names:
+        after = (_named("after_value", type_=key.type), _named("after_id"))
+        position, bound = tuple_(key, row_id), tuple_(*after)
         clauses.append(position < bound if descending else position > bound)
     order = (key.desc(), row_id.desc()) if descending else (key.asc(), row_id.asc())
-    if sort != Sort.DISTANCE and not _by_cells(filters):
+    page_size = _named("page_size", type_=Integer())
+    if sort != Sort.DISTANCE and not names & {"bbox_cells", "near_cells"}:
         # The sort walks an index (testing a large box on its entries, on the date index):
         # one query reads each row of the page once.
         query = select(key.label("sort_key"), row_id, *columns).where(and_(*clauses))
-        query = query.order_by(*order).limit(limit + 1)
+        query = query.order_by(*order).limit(page_size)
     else:
         # A box or a radius may find rows on the geo_cell index, unsorted: find the page's
         # ids first, then fetch their columns, so a sort orders small keys, not documents.
         page = select(key.label("sort_key"), Event.id.label("page_id")).where(and_(*clauses))
-        ids = page.order_by(*order).limit(limit + 1).subquery()
+        ids = page.order_by(*order).limit(page_size).subquery()
         query = select(ids.c.sort_key, Event.id, *columns).join(ids, Event.id == ids.c.page_id)
         query = query.order_by(
             *(
@@ -246,13 +376,7 @@ def list_events(
         query = query.join(
             EventLine, and_(EventLine.occurred_on == Event.occurred_on, EventLine.id == Event.id)
         )
-    # Core execution: the rows are plain columns, so the ORM has nothing to add but cost.
-    rows = session.connection().execute(query).all()
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = encode_cursor(sort, rows[-1].sort_key, rows[-1].id)
-    return Page(rows=rows, next_cursor=next_cursor)
+    return query
 
 
 def stored_columns(*, csv: bool) -> tuple[Any, ...]:
@@ -266,23 +390,24 @@ def filters_in_use(filters: EventFilters) -> set[str]:
     return {name for name, value in vars(filters).items() if value is not None and value != []}
 
 
-def _lines_alone(filters: EventFilters, sort: Sort) -> bool:
+def _lines_alone(names: frozenset[str], sort: Sort) -> bool:
     """Whether ``event_lines`` holds every filter and the sort (dates and status)."""
-    return sort in (Sort.OCCURRED_DESC, Sort.OCCURRED_ASC) and filters_in_use(filters) <= {
+    filters = names - {"page_size", "after_value", "after_id"}
+    return sort in (Sort.OCCURRED_DESC, Sort.OCCURRED_ASC) and filters <= {
         "date_from",
         "date_to",
         "statuses",
     }
 
 
-def _line_clauses(filters: EventFilters) -> list[ColumnElement[bool]]:
+def _line_clauses(names: frozenset[str]) -> list[ColumnElement[bool]]:
     clauses = []
-    if filters.date_from:
-        clauses.append(EventLine.occurred_on >= filters.date_from)
-    if filters.date_to:
-        clauses.append(EventLine.occurred_on <= filters.date_to)
-    if filters.statuses:
-        clauses.append(EventLine.status.in_([s.value for s in filters.statuses]))
+    if "date_from" in names:
+        clauses.append(EventLine.occurred_on >= _named("date_from"))
+    if "date_to" in names:
+        clauses.append(EventLine.occurred_on <= _named("date_to"))
+    if "statuses" in names:
+        clauses.append(EventLine.status.in_(_named("statuses")))
     return clauses
 
 
