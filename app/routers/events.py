@@ -6,7 +6,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
@@ -22,7 +22,13 @@ from app.deps import (
 from app.interchange import export, flat, geojson
 from app.interchange.export import ExportFormat
 from app.json_body import StrictJSONRoute
-from app.routers.filters import FILTERS_OPENAPI, EventFiltersDep, scope_statuses
+from app.routers.filters import (
+    FILTERS_OPENAPI,
+    EventFiltersDep,
+    openapi_parameters,
+    scope_statuses,
+    validated_query,
+)
 from app.schemas.event import (
     BatchCreated,
     EventBatch,
@@ -226,48 +232,50 @@ _EXPORTS: dict[int | str, dict[str, Any]] = {
 }
 
 
+class PageParams(BaseModel):
+    """The list's own query parameters, validated together like ``FilterParams``."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sort: Sort | None = Field(
+        None, description="Default `-occurred_on`; `updated_at` with `updated_since`."
+    )
+    limit: int | None = Field(
+        None,
+        ge=1,
+        le=1000,
+        description="Page size (default 50). CSV, NDJSON and ACLED exports without `limit` "
+        "stream every matching event.",
+    )
+    cursor: str | None = Field(None, description="`next_cursor` of the previous page.")
+    format: ExportFormat | None = Field(
+        None,
+        description="json (default), geojson, csv, ndjson or acled; also chosen by `Accept` "
+        "(application/geo+json, text/csv, application/x-ndjson).",
+    )
+
+
 @router.get(
     "",
     response_model=EventList,
     responses={**PROBLEM_RESPONSES, **_EXPORTS},
     summary="Query events",
-    openapi_extra=FILTERS_OPENAPI,
+    openapi_extra={"parameters": FILTERS_OPENAPI["parameters"] + openapi_parameters(PageParams)},
 )
-def list_events(
-    request: Request,
-    principal: Reader,
-    filters: EventFiltersDep,
-    sort: Annotated[
-        Sort | None, Query(description="Default `-occurred_on`; `updated_at` with `updated_since`.")
-    ] = None,
-    limit: Annotated[
-        int | None,
-        Query(
-            ge=1,
-            le=1000,
-            description="Page size (default 50). CSV, NDJSON and ACLED "
-            "exports without `limit` stream every matching event.",
-        ),
-    ] = None,
-    cursor: Annotated[str | None, Query(description="`next_cursor` of the previous page.")] = None,
-    format: Annotated[
-        ExportFormat | None,
-        Query(
-            description="json (default), geojson, csv, ndjson or acled; also chosen by "
-            "`Accept` (application/geo+json, text/csv, application/x-ndjson)."
-        ),
-    ] = None,
-) -> Response:
+def list_events(request: Request, principal: Reader, filters: EventFiltersDep) -> Response:
     """Events matching every filter, newest first, in pages linked by opaque keyset cursors.
 
     `sort=distance` (with `near`) orders by great-circle distance. When `place` or a named
     `near` was resolved in the gazetteer, `places` in the response says which place each
     name was taken to mean.
     """
-    fmt = format or export.from_accept(request.headers.get("accept", ""))
+    asked = validated_query(PageParams, request)
+    fmt = asked.format or export.from_accept(request.headers.get("accept", ""))
     sync = filters.updated_since is not None
     scope_statuses(filters, principal, sync=sync)
-    sort = sort or (Sort.UPDATED_ASC if sync else Sort.OCCURRED_DESC)
+    sort = asked.sort or (Sort.UPDATED_ASC if sync else Sort.OCCURRED_DESC)
+    limit, cursor = asked.limit, asked.cursor
+    event_query.check_sort(filters, sort)  # before a streamed export starts
     columns = event_query.stored_columns(csv=fmt == ExportFormat.CSV)
     if fmt in export.STREAMED and limit is None:
         rows = event_query.iter_rows(
@@ -335,7 +343,7 @@ def get_event(
                 session, event_id=event_id, as_of=as_of, principal=principal
             )
             return _json(document)
-        row = events.get(session, event_id=event_id, principal=principal)
+        row = events.get_served(session, event_id=event_id, principal=principal)
     tag = etag(row.id, row.version)
     if if_none_match and (if_none_match.strip() == "*" or tag in if_none_match):
         return Response(status_code=304, headers={"ETag": tag})

@@ -2,7 +2,7 @@
 
 import math
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -136,26 +136,42 @@ class FilterParams(BaseModel):
     q: str | None = Field(None, max_length=200, description="Words in the title or description.")
 
 
-def _openapi_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+def openapi_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
     """The model's fields as OpenAPI query parameters, for routes that validate them
-    themselves (``openapi_extra``)."""
+    themselves (``openapi_extra``; see ``validated_query``)."""
+    schema = model.model_json_schema()
+    definitions = schema.get("$defs", {})
+
+    def inlined(node: Any) -> Any:
+        """The schema with each reference to a definition (an enum's) replaced by it."""
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return inlined(definitions[node["$ref"].rsplit("/", 1)[-1]])
+            return {key: inlined(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inlined(value) for value in node]
+        return node
+
     parameters = []
-    for name, schema in model.model_json_schema()["properties"].items():
-        description = schema.pop("description", None)
+    for name, field_schema in inlined(schema["properties"]).items():
+        description = field_schema.pop("description", None)
         parameters.append(
             {
                 "name": name,
                 "in": "query",
                 "required": False,
                 "description": description,
-                "schema": schema,
+                "schema": field_schema,
             }
         )
     return parameters
 
 
 # For a route that takes the filters: their documentation (see ``FilterParams``).
-FILTERS_OPENAPI: dict[str, Any] = {"parameters": _openapi_parameters(FilterParams)}
+FILTERS_OPENAPI: dict[str, Any] = {"parameters": openapi_parameters(FilterParams)}
+
+
+Params = TypeVar("Params", bound=BaseModel)
 
 
 def build_filters(params: FilterParams, gazetteer: Gazetteer) -> EventFilters:
@@ -194,12 +210,16 @@ def build_filters(params: FilterParams, gazetteer: Gazetteer) -> EventFilters:
     )
 
 
-async def event_filters(request: Request) -> EventFilters:
+def validated_query(model: type[Params], request: Request) -> Params:
+    """The request's query parameters as ``model``; 422 naming any that are not valid."""
     try:
-        params = FilterParams.model_validate(dict(request.query_params))
+        return model.model_validate(dict(request.query_params))
     except ValidationError as exc:
         raise invalid_input(exc.errors(), loc=["query"]) from None
-    return build_filters(params, request.app.state.gazetteer)
+
+
+async def event_filters(request: Request) -> EventFilters:
+    return build_filters(validated_query(FilterParams, request), request.app.state.gazetteer)
 
 
 def scope_statuses(filters: EventFilters, principal: Principal, *, sync: bool) -> None:

@@ -301,6 +301,14 @@ def decode_cursor(cursor: str, sort: Sort) -> tuple[Any, str]:
         raise bad from None
 
 
+def check_sort(filters: EventFilters, sort: Sort) -> None:
+    """422 for a sort the filters cannot give (distance without ``near``)."""
+    if sort == Sort.DISTANCE and filters.near is None:
+        raise ValidationFailed(
+            "sort=distance needs near", errors=[{"loc": ["query", "sort"], "msg": "needs near"}]
+        )
+
+
 def list_events(
     session: Session,
     *,
@@ -311,10 +319,7 @@ def list_events(
     columns: tuple[Any, ...] = (Event.document,),
 ) -> Page:
     """One page of matching events, ``columns`` selected, in ``sort`` order."""
-    if sort == Sort.DISTANCE and filters.near is None:
-        raise ValidationFailed(
-            "sort=distance needs near", errors=[{"loc": ["query", "sort"], "msg": "needs near"}]
-        )
+    check_sort(filters, sort)
     params = filter_params(filters) | {"page_size": limit + 1}
     if cursor:
         params["after_value"], params["after_id"] = decode_cursor(cursor, sort)

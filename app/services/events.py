@@ -8,11 +8,11 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -344,20 +344,37 @@ def create(
     return store(session, prepare(events, gazetteer=gazetteer, batch=batch), principal)
 
 
-def _visible(row: Event | None, principal: Principal) -> Event:
+# What a read of one event needs (id, version, status, document), without an ORM object.
+Served = Row[str, int, str, str]
+_R = TypeVar("_R", Event, Served)
+
+
+def _visible(row: _R | None, principal: Principal) -> _R:
     if row is None or (row.status != Status.PUBLISHED and not principal.sees_unpublished):
         raise NotFound("No such event.")
     return row
 
 
 def get(session: Session, *, event_id: str, principal: Principal) -> Event:
-    """The event row (its ``document`` is the response); 404 if it is not visible."""
+    """The event (for a change to it); 404 if it is not visible."""
     return _visible(session.get(Event, event_id), principal)
+
+
+_SERVED = select(Event.id, Event.version, Event.status, Event.document).where(
+    Event.id == bindparam("event_id")
+)
+
+
+def get_served(session: Session, *, event_id: str, principal: Principal) -> Served:
+    """The event's id, version, status and ``document`` (the response); 404 if it is not
+    visible."""
+    row = session.connection().execute(_SERVED, {"event_id": event_id}).first()
+    return _visible(row, principal)
 
 
 def get_as_of(session: Session, *, event_id: str, as_of: datetime, principal: Principal) -> str:
     """The event's document as it stood at ``as_of``."""
-    get(session, event_id=event_id, principal=principal)
+    get_served(session, event_id=event_id, principal=principal)
     document = session.scalar(
         select(Revision.document)
         .where(Revision.event_id == event_id, Revision.changed_at <= as_of)
@@ -468,7 +485,7 @@ def update_event(
 
 def history(session: Session, *, event_id: str, principal: Principal) -> list[Revision]:
     """Revisions of the event, oldest first."""
-    get(session, event_id=event_id, principal=principal)
+    get_served(session, event_id=event_id, principal=principal)
     return list(
         session.scalars(
             select(Revision).where(Revision.event_id == event_id).order_by(Revision.version)

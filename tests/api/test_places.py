@@ -135,6 +135,7 @@ def test_bbox_across_the_antimeridian(client: TestClient, writer: dict[str, str]
         ({"near": "Atlantisgrad", "radius_km": 10}, "near"),
         ({"near": "50,30", "radius_km": -1}, "radius_km"),
         ({"sort": "distance"}, "sort"),
+        ({"sort": "distance", "format": "csv"}, "sort"),  # refused before the stream starts
     ],
 )
 def test_bad_spatial_parameter_is_422_naming_it(
