@@ -7,8 +7,10 @@ events only for the days at either end of its date range (``whole_buckets``).
 
 from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
+from sqlalchemy import Executable
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -105,10 +107,17 @@ def record(
     if not changes:
         return
     connection = session.connection()
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    connection.execute(_upsert(connection.dialect.name), changes)
+
+
+@cache
+def _upsert(dialect_name: str) -> Executable:
+    """The upsert that adds figures to their buckets, built once (building it was about a
+    twentieth of a POST's time)."""
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
     upsert = dialect.insert(EventRollup)
-    upsert = upsert.on_conflict_do_update(
+    statement: Executable = upsert.on_conflict_do_update(
         index_elements=list(KEY),
         set_={name: getattr(EventRollup, name) + upsert.excluded[name] for name in FIGURES},
     )
-    connection.execute(upsert, changes)
+    return statement
