@@ -376,7 +376,7 @@ def _page_query(sort: Sort, names: frozenset[str], columns: tuple[Any, ...]) -> 
         page = select(key.label("sort_key"), Event.id.label("page_id")).where(and_(*clauses))
         if cells and key is Event.occurred_on:
             # Each cell's page walks that cell's date index and stops when it is full; the
-            # page is the first of theirs (at 1M events, C's query 1.9 ms -> 0.7 ms).
+            # page is the first of theirs (at 1M events, C's SQL 1.9 ms -> 0.8 ms).
             pages = [
                 page.where(Event.geo_cell == _named(cell)).order_by(*order).limit(page_size)
                 for cell in cells
