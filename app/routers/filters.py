@@ -171,9 +171,6 @@ def openapi_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
 FILTERS_OPENAPI: dict[str, Any] = {"parameters": openapi_parameters(FilterParams)}
 
 
-Params = TypeVar("Params", bound=BaseModel)
-
-
 def build_filters(params: FilterParams, gazetteer: Gazetteer) -> EventFilters:
     """Checked, normalised filters, places resolved in the gazetteer."""
     p = params
@@ -208,6 +205,9 @@ def build_filters(params: FilterParams, gazetteer: Gazetteer) -> EventFilters:
         min_fatalities=p.min_fatalities,
         q=p.q.strip() if p.q and p.q.strip() else None,
     )
+
+
+Params = TypeVar("Params", bound=BaseModel)
 
 
 def validated_query(model: type[Params], request: Request) -> Params:

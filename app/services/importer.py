@@ -136,9 +136,9 @@ def _indexes_built_after(factory: sessionmaker[Session]) -> Iterator[None]:
     """Into an empty database, load the events first and build their indexes after: both
     databases build an index from the loaded rows much faster than they update eleven with
     every insert (docs/performance.md). The primary key and the unique external id stay:
-    the import looks ids up on them. However the import ends, the indexes
-    are built again; if it is killed, the next migration (``sitrep`` runs one before any
-    command that opens the database) builds them."""
+    the import looks ids up on them. However the import ends, the indexes are built again;
+    if it is killed, the next migration (``sitrep`` runs one before any command that opens
+    the database) builds them."""
     with transaction(factory, write=True) as session:
         empty = session.scalar(select(Event.id).limit(1)) is None
         if empty:
