@@ -4,7 +4,7 @@ import base64
 import binascii
 import math
 from collections.abc import Container, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from enum import StrEnum
 from functools import lru_cache
@@ -175,28 +175,13 @@ def _named(name: str, *, type_: Any = None) -> BindParameter[Any]:
     return bindparam(name, type_=type_, expanding=name in _LIST_PARAMS)
 
 
-_LIST_PARAMS = {
-    "countries",
-    "admin1",
-    "admin1_codes",
-    "places",
-    "place_ids",
-    "event_types",
-    "sub_event_types",
-    "actors",
-    "sources",
-    "tags",
-    "statuses",
-}
+# The parameters holding lists: those named after a list of ``EventFilters``.
+_LIST_PARAMS = {f.name for f in fields(EventFilters) if f.default_factory is list}
 
 
 def _clauses(names: Container[str], bind: Bind) -> list[ColumnElement[bool]]:
     """WHERE clauses for the filters named (``filter_params``), each value from ``bind``."""
-    clauses = []
-    if "date_from" in names:
-        clauses.append(Event.occurred_on >= bind("date_from"))
-    if "date_to" in names:
-        clauses.append(Event.occurred_on <= bind("date_to"))
+    clauses = _dates_and_statuses(Event, names, bind)
     if "updated_since" in names:
         clauses.append(Event.updated_at > bind("updated_since"))
     if "countries" in names:
@@ -230,8 +215,6 @@ def _clauses(names: Container[str], bind: Bind) -> list[ColumnElement[bool]]:
         clauses.append(
             exists().where(EventTag.event_id == Event.id, EventTag.tag.in_(bind("tags")))
         )
-    if "statuses" in names:
-        clauses.append(Event.status.in_(bind("statuses")))
     if "min_fatalities" in names:
         clauses.append(Event.fatalities_best >= bind("min_fatalities"))
     if "q" in names:
@@ -354,7 +337,7 @@ def _page_query(sort: Sort, names: frozenset[str], columns: tuple[Any, ...]) -> 
     if lines and _lines_alone(names, sort):
         # A whole export in date order reads the narrow table in its own order.
         key, row_id = EventLine.occurred_on, EventLine.id
-        clauses = _line_clauses(names)
+        clauses = _dates_and_statuses(EventLine, names, _named)
     else:
         row_id, clauses = Event.id, _clauses(names, _named)
     if "after_id" in names:
@@ -425,14 +408,17 @@ def _lines_alone(names: frozenset[str], sort: Sort) -> bool:
     }
 
 
-def _line_clauses(names: frozenset[str]) -> list[ColumnElement[bool]]:
+def _dates_and_statuses(
+    table: type[Event] | type[EventLine], names: Container[str], bind: Bind
+) -> list[ColumnElement[bool]]:
+    """The date and status clauses, on ``events`` or on ``event_lines`` (which hold both)."""
     clauses = []
     if "date_from" in names:
-        clauses.append(EventLine.occurred_on >= _named("date_from"))
+        clauses.append(table.occurred_on >= bind("date_from"))
     if "date_to" in names:
-        clauses.append(EventLine.occurred_on <= _named("date_to"))
+        clauses.append(table.occurred_on <= bind("date_to"))
     if "statuses" in names:
-        clauses.append(EventLine.status.in_(_named("statuses")))
+        clauses.append(table.status.in_(bind("statuses")))
     return clauses
 
 
@@ -445,7 +431,23 @@ def iter_rows(
     batch_size: int = 1000,
 ) -> Iterator[Any]:
     """Every matching row, fetched in keyset batches each in its own short transaction,
-    so an export of a million events holds one batch in memory and no long transaction."""
+    so an export of a million events holds one batch in memory and no long transaction.
+
+    The sort is checked now, before any row is asked for: a streamed response has begun
+    by the time the first batch is read.
+    """
+    check_sort(filters, sort)
+    return _batches(factory, filters=filters, sort=sort, columns=columns, batch_size=batch_size)
+
+
+def _batches(
+    factory: sessionmaker[Session],
+    *,
+    filters: EventFilters,
+    sort: Sort,
+    columns: tuple[Any, ...],
+    batch_size: int,
+) -> Iterator[Any]:
     cursor = None
     while True:
         with transaction(factory) as session:
