@@ -6,7 +6,7 @@ from typing import Annotated, Any
 import orjson
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
 from fastapi.responses import StreamingResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
@@ -38,6 +38,7 @@ from app.schemas.event import (
     History,
     RevisionRead,
 )
+from app.schemas.moment import UTCMoment
 from app.schemas.problem import PROBLEM_RESPONSES
 from app.schemas.vocabulary import Status
 from app.services import event_query, events, idempotency
@@ -331,7 +332,7 @@ def get_event(
     request: Request,
     principal: Reader,
     as_of: Annotated[
-        AwareDatetime | None,
+        UTCMoment | None,
         Query(description="Return the event as it stood at this time (RFC 3339)."),
     ] = None,
     if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,

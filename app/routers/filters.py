@@ -5,13 +5,14 @@ from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.auth import Principal, Scope
 from app.deps import require
 from app.errors import ValidationFailed, invalid_input
 from app.geo.gazetteer import Gazetteer, unknown_place
 from app.geo.names import fold_name
+from app.schemas.moment import UTCMoment
 from app.schemas.vocabulary import SUB_EVENT_TYPES, EventType, Status, normalise_country
 from app.services.event_query import Box, Circle, EventFilters, default_statuses
 from app.services.events import fold
@@ -94,7 +95,7 @@ class FilterParams(BaseModel):
 
     date_from: date | None = Field(None, description="Inclusive lower bound on occurred_on.")
     date_to: date | None = Field(None, description="Inclusive upper bound on occurred_on.")
-    updated_since: AwareDatetime | None = Field(
+    updated_since: UTCMoment | None = Field(
         None,
         description="Only events changed after this time (RFC 3339), retractions included as "
         "tombstones; the default sort becomes `updated_at`.",

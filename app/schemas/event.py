@@ -4,9 +4,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from app.schemas.example import EXAMPLE_EVENT, EXAMPLE_EVENT_INPUT
+from app.schemas.moment import UTCMoment
 from app.schemas.vocabulary import (
     ACLED_TAXONOMY,
     ActorRole,
@@ -129,7 +130,7 @@ class EventCreate(_Input):
         default=None, description="ACLED sub-event type; must belong to `event_type`."
     )
     occurred_on: date = Field(description="Local date of the event; not after today.")
-    occurred_at: AwareDatetime | None = None
+    occurred_at: UTCMoment | None = None
     date_precision: DatePrecision = DatePrecision.DAY
     location: Location
     actors: list[ActorRef] = Field(default_factory=list, max_length=50)
@@ -169,7 +170,7 @@ class EventCreate(_Input):
     def _not_future_time(cls, value: datetime | None) -> datetime | None:
         if value is not None and value > datetime.now(UTC) + timedelta(minutes=5):
             raise ValueError("occurred_at is in the future")
-        return value.astimezone(UTC) if value is not None else None
+        return value
 
     @field_validator("damage", "tags")
     @classmethod

@@ -2,9 +2,10 @@
 
 from datetime import datetime
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.auth import Scope
+from app.schemas.moment import UTCMoment
 
 
 class KeyCreate(BaseModel):
@@ -12,7 +13,7 @@ class KeyCreate(BaseModel):
 
     name: str = Field(min_length=1, max_length=100, description="Says who holds the key.")
     scopes: list[Scope] = Field(min_length=1, description="`admin` implies `write` and `read`.")
-    expires_at: AwareDatetime | None = None
+    expires_at: UTCMoment | None = None
 
 
 class KeyRead(BaseModel):

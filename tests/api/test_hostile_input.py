@@ -117,3 +117,31 @@ def test_huge_numbers_are_refused_before_the_database(client: TestClient) -> Non
 
     assert too_many.status_code == 422
     assert bad_cursor.status_code == 400
+
+
+# Offsets that carry a moment past the first or last second Python can hold in UTC.
+EDGE_MOMENTS = ["0001-01-01T00:00:00+00:01", "9999-12-31T23:59:59-00:01"]
+
+
+@pytest.mark.parametrize("moment", EDGE_MOMENTS)
+def test_moments_beyond_the_years_utc_can_hold_are_422_naming_the_field(
+    client: TestClient, writer: dict[str, str], admin: dict[str, str], moment: str
+) -> None:
+    event = client.post("/v1/events", json=event_payload(), headers=writer).json()
+    responses = {
+        ("body", "occurred_at"): client.post(
+            "/v1/events", json=event_payload(occurred_at=moment), headers=writer
+        ),
+        ("query", "updated_since"): client.get("/v1/events", params={"updated_since": moment}),
+        ("query", "as_of"): client.get(f"/v1/events/{event['id']}", params={"as_of": moment}),
+        ("body", "expires_at"): client.post(
+            "/v1/keys",
+            json={"name": "edge", "scopes": ["read"], "expires_at": moment},
+            headers=admin,
+        ),
+    }
+
+    for loc, response in responses.items():
+        assert response.status_code == 422, (loc, response.text)
+        assert response.json()["errors"][0]["loc"][:2] == list(loc), response.text
+    assert len(client.get("/v1/events").json()["items"]) == 1
