@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 import click
 import uvicorn
 from alembic.util.exc import CommandError
+from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
@@ -106,10 +107,15 @@ def keys_group() -> None:
     """API key management."""
 
 
-def _session_factory() -> sessionmaker[Session]:
+def _engine() -> Engine:
+    """The engine of the configured database, migrated first."""
     settings = Settings()
     _upgrade(settings.database_url)
-    return make_session_factory(create_db_engine(settings.database_url))
+    return create_db_engine(settings.database_url)
+
+
+def _session_factory() -> sessionmaker[Session]:
+    return make_session_factory(_engine())
 
 
 @keys_group.command("create")
@@ -255,7 +261,7 @@ def export_events(query: str, fmt: str, output: BinaryIO) -> None:
     """Write the events matching QUERY, the API's filters as a query string
     (e.g. "country=UA&date_from=2024-01-01"), to stdout or --output."""
     settings = Settings()
-    factory = _session_factory()
+    engine = _engine()
     gazetteer = Gazetteer(settings.gazetteer_path)
     params = dict(parse_qsl(query, keep_blank_values=True))
     sort = Sort(params.pop("sort")) if "sort" in params else Sort.OCCURRED_DESC
@@ -267,10 +273,10 @@ def export_events(query: str, fmt: str, output: BinaryIO) -> None:
         sync=filters.updated_since is not None
     )
     columns = event_query.stored_columns(csv=fmt == ExportFormat.CSV)
-    rows = event_query.iter_rows(factory, filters=filters, sort=sort, columns=columns)
+    rows = event_query.iter_rows(engine, filters=filters, sort=sort, columns=columns)
     if fmt == ExportFormat.CSV:
-        chunks = export.flat_csv(row.csv_row for row in rows)
+        chunks = export.flat_csv(line for _, _, line, _ in rows)
     else:
-        chunks = export.render(ExportFormat(fmt), (row.document.encode() for row in rows))
+        chunks = export.render(ExportFormat(fmt), (document for _, _, document, _ in rows))
     for chunk in chunks:
         output.write(chunk)

@@ -1,15 +1,27 @@
 """Engine and session factory for SQLite (embedded default) and PostgreSQL."""
 
 import fcntl
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, Engine, Index, create_engine, event, insert, text
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Engine,
+    Index,
+    create_engine,
+    event,
+    insert,
+    text,
+)
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.schema import CreateIndex
+from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from app.models.base import Base
 
@@ -97,6 +109,44 @@ def insert_rows(connection: Connection, model: type[Base], rows: Sequence[dict[s
             for row in rows
         ]
     connection.exec_driver_sql(sql, params)
+
+
+def fetch_rows(
+    engine: Engine, statement: ClauseElement, params: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """The rows of a SELECT as the driver gives them (plain tuples; on SQLite a date is its
+    ISO text), run on a pooled driver connection.
+
+    For the reads that clients repeat most (a page of events, one event): SQLAlchemy's
+    execution around them (a session and its transaction, parameter processing, typed
+    result rows) cost half again as much as their SQL (docs/performance.md). One SELECT
+    needs no transaction of its own: it reads one snapshot by itself. Each value goes
+    through its type's bind processor, as SQLAlchemy would bind it.
+    """
+    state = _compiled(statement, engine.dialect).construct_expanded_state(params)
+    values = {
+        name: state.processors[name](value) if name in state.processors else value
+        for name, value in state.parameters.items()
+    }
+    args: Any = values if state.positiontup is None else [values[n] for n in state.positiontup]
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+    try:
+        connection = engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(state.statement, args)
+            return list(cursor.fetchall())
+        finally:
+            connection.close()
+    except dbapi_error as error:  # raised as SQLAlchemy raises it (app.errors maps those)
+        raise DBAPIError.instance(state.statement, args, error, dbapi_error) from error
+
+
+@lru_cache(maxsize=1024)
+def _compiled(statement: ClauseElement, dialect: Dialect) -> SQLCompiler:
+    compiled = statement.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler)
+    return compiled
 
 
 def create_missing_indexes(connection: Connection, indexes: Iterable[Index]) -> None:

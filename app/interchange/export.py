@@ -44,7 +44,7 @@ def from_accept(accept: str) -> ExportFormat:
 
 
 def _csv(
-    columns: list[str], to_row: Callable[[dict[str, Any]], list[Any]], documents: Iterable[bytes]
+    columns: list[str], to_row: Callable[[dict[str, Any]], list[Any]], documents: Iterable[str]
 ) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -69,18 +69,18 @@ def flat_csv(lines: Iterable[str], chunk_rows: int = 1000) -> Iterator[bytes]:
     yield "".join(chunk).encode()
 
 
-def _geojson(documents: Iterable[bytes]) -> Iterator[bytes]:
+def _geojson(documents: Iterable[str]) -> Iterator[bytes]:
     yield b'{"type":"FeatureCollection","features":['
     for count, document in enumerate(documents):
         yield (b"," if count else b"") + orjson.dumps(geojson.feature(orjson.loads(document)))
     yield b"]}"
 
 
-def render(fmt: ExportFormat, documents: Iterable[bytes]) -> Iterator[bytes]:
+def render(fmt: ExportFormat, documents: Iterable[str]) -> Iterator[bytes]:
     """The bytes of a whole export from documents, consumed lazily (the flat CSV has
     ``flat_csv``)."""
     if fmt == ExportFormat.NDJSON:
-        return (document + b"\n" for document in documents)
+        return ((document + "\n").encode() for document in documents)
     if fmt == ExportFormat.ACLED:
         return _csv(acled.COLUMNS, acled.to_row, documents)
     if fmt == ExportFormat.GEOJSON:

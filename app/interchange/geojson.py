@@ -16,7 +16,7 @@ def feature(event: dict[str, Any]) -> dict[str, Any]:
 
 
 def feature_collection(
-    events: list[bytes],
+    events: list[str],
     *,
     next_cursor: str | None,
     next_url: str | None,

@@ -209,23 +209,23 @@ def _store(
 TOMBSTONE_FIELDS = ("id", "external_id", "status", "version", "updated_at")
 
 
-def _tombstoned(row: Any, principal: Principal) -> bool:
-    return bool(row.status == Status.RETRACTED and not principal.sees_unpublished)
+def _tombstoned(status: str, principal: Principal) -> bool:
+    return status == Status.RETRACTED and not principal.sees_unpublished
 
 
-def _served(row: Any, principal: Principal) -> bytes:
+def _served(document: str, status: str, principal: Principal) -> str:
     """The event as this caller may see it: a retraction is a tombstone to the public."""
-    if _tombstoned(row, principal):
-        event = orjson.loads(row.document)
-        return orjson.dumps({key: event[key] for key in TOMBSTONE_FIELDS})
-    return bytes(row.document.encode())
+    if _tombstoned(status, principal):
+        event = orjson.loads(document)
+        return orjson.dumps({key: event[key] for key in TOMBSTONE_FIELDS}).decode()
+    return document
 
 
-def _served_csv(row: Any, principal: Principal) -> str:
+def _served_csv(line: str, status: str, principal: Principal) -> str:
     """The event's stored CSV line as this caller may see it."""
-    if _tombstoned(row, principal):
-        return flat.keep_cells(row.csv_row, TOMBSTONE_FIELDS)
-    return str(row.csv_row)
+    if _tombstoned(status, principal):
+        return flat.keep_cells(line, TOMBSTONE_FIELDS)
+    return line
 
 
 _EXPORTS: dict[int | str, dict[str, Any]] = {
@@ -279,25 +279,34 @@ def list_events(request: Request, principal: Reader, filters: EventFiltersDep) -
     columns = event_query.stored_columns(csv=fmt == ExportFormat.CSV)
     if fmt in export.STREAMED and limit is None:
         rows = event_query.iter_rows(
-            request.app.state.session_factory, filters=filters, sort=sort, columns=columns
+            request.app.state.engine, filters=filters, sort=sort, columns=columns
         )
         if fmt == ExportFormat.CSV:
-            chunks = export.flat_csv(_served_csv(row, principal) for row in rows)
+            chunks = export.flat_csv(
+                _served_csv(line, status, principal) for _, _, line, status in rows
+            )
         else:
-            chunks = export.render(fmt, (_served(row, principal) for row in rows))
+            chunks = export.render(
+                fmt, (_served(doc, status, principal) for _, _, doc, status in rows)
+            )
         return StreamingResponse(chunks, media_type=export.MEDIA_TYPES[fmt])
-    with reading(request) as session:
-        page = event_query.list_events(
-            session, filters=filters, sort=sort, limit=limit or 50, cursor=cursor, columns=columns
-        )
+    page = event_query.list_events(
+        request.app.state.engine,
+        filters=filters,
+        sort=sort,
+        limit=limit or 50,
+        cursor=cursor,
+        columns=columns,
+    )
     headers, next_url = {}, None
     if page.next_cursor:
         next_url = str(request.url.include_query_params(cursor=page.next_cursor))
         headers["Link"] = f'<{next_url}>; rel="next"'
     if fmt == ExportFormat.CSV:
-        body = b"".join(export.flat_csv(_served_csv(row, principal) for row in page.rows))
+        lines = (_served_csv(line, status, principal) for _, _, line, status in page.rows)
+        body = b"".join(export.flat_csv(lines))
         return Response(body, media_type=export.MEDIA_TYPES[fmt], headers=headers)
-    items = [_served(row, principal) for row in page.rows]
+    items = [_served(document, status, principal) for _, _, document, status in page.rows]
     places = filters.resolved + (
         [filters.near.place] if filters.near and filters.near.place else []
     )
@@ -310,15 +319,15 @@ def list_events(request: Request, principal: Reader, filters: EventFiltersDep) -
     if fmt != ExportFormat.JSON:
         body = b"".join(export.render(fmt, items))
         return Response(body, media_type=export.MEDIA_TYPES[fmt], headers=headers)
-    body = (
-        b'{"items":['
-        + b",".join(items)
-        + b'],"next_cursor":'
-        + orjson.dumps(page.next_cursor)
-        + (b',"places":' + orjson.dumps(places) if places else b"")
-        + b"}"
+    listing = (
+        '{"items":['
+        + ",".join(items)
+        + '],"next_cursor":'
+        + orjson.dumps(page.next_cursor).decode()
+        + (',"places":' + orjson.dumps(places).decode() if places else "")
+        + "}"
     )
-    return _json(body, headers=headers)
+    return _json(listing, headers=headers)
 
 
 @router.get(
@@ -337,13 +346,13 @@ def get_event(
     ] = None,
     if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
 ) -> Response:
-    with reading(request) as session:
-        if as_of is not None:
+    if as_of is not None:
+        with reading(request) as session:
             document = events.get_as_of(
                 session, event_id=event_id, as_of=as_of, principal=principal
             )
-            return _json(document)
-        row = events.get_served(session, event_id=event_id, principal=principal)
+        return _json(document)
+    row = events.get_served(request.app.state.engine, event_id=event_id, principal=principal)
     tag = etag(row.id, row.version)
     if if_none_match and (if_none_match.strip() == "*" or tag in if_none_match):
         return Response(status_code=304, headers={"ETag": tag})

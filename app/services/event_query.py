@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    Engine,
     Float,
     Integer,
     Select,
@@ -25,9 +26,8 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import transaction
+from app.db import fetch_rows
 from app.errors import BadRequest, ValidationFailed
 from app.geo.distance import MAX_CELLS, box_around, cells_in_box, distance_sql, lon_ranges
 from app.models import Actor, Event, EventLine, EventTag, Source
@@ -100,7 +100,9 @@ class EventFilters:
 
 @dataclass
 class Page:
-    rows: Sequence[Any]
+    """Rows of ``(sort_key, id, *columns)`` as the driver gives them (``app.db.fetch_rows``)."""
+
+    rows: Sequence[tuple[Any, ...]]
     next_cursor: str | None
 
 
@@ -297,7 +299,7 @@ def check_sort(filters: EventFilters, sort: Sort) -> None:
 
 
 def list_events(
-    session: Session,
+    engine: Engine,
     *,
     filters: EventFilters,
     sort: Sort,
@@ -310,13 +312,12 @@ def list_events(
     params = filter_params(filters) | {"page_size": limit + 1}
     if cursor:
         params["after_value"], params["after_id"] = decode_cursor(cursor, sort)
-    query = _page_query(sort, frozenset(params), columns)
-    # Core execution: the rows are plain columns, so the ORM has nothing to add but cost.
-    rows = session.connection().execute(query, params).all()
+    rows = fetch_rows(engine, _page_query(sort, frozenset(params), columns), params)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
-        next_cursor = encode_cursor(sort, rows[-1].sort_key, rows[-1].id)
+        sort_key, last_id, *_ = rows[-1]
+        next_cursor = encode_cursor(sort, sort_key, last_id)
     return Page(rows=rows, next_cursor=next_cursor)
 
 
@@ -423,25 +424,25 @@ def _dates_and_statuses(
 
 
 def iter_rows(
-    factory: sessionmaker[Session],
+    engine: Engine,
     *,
     filters: EventFilters,
     sort: Sort,
     columns: tuple[Any, ...],
     batch_size: int = 1000,
 ) -> Iterator[Any]:
-    """Every matching row, fetched in keyset batches each in its own short transaction,
-    so an export of a million events holds one batch in memory and no long transaction.
+    """Every matching row, fetched in keyset batches of one SELECT each, so an export of a
+    million events holds one batch in memory and no long transaction.
 
     The sort is checked now, before any row is asked for: a streamed response has begun
     by the time the first batch is read.
     """
     check_sort(filters, sort)
-    return _batches(factory, filters=filters, sort=sort, columns=columns, batch_size=batch_size)
+    return _batches(engine, filters=filters, sort=sort, columns=columns, batch_size=batch_size)
 
 
 def _batches(
-    factory: sessionmaker[Session],
+    engine: Engine,
     *,
     filters: EventFilters,
     sort: Sort,
@@ -450,15 +451,9 @@ def _batches(
 ) -> Iterator[Any]:
     cursor = None
     while True:
-        with transaction(factory) as session:
-            page = list_events(
-                session,
-                filters=filters,
-                sort=sort,
-                limit=batch_size,
-                cursor=cursor,
-                columns=columns,
-            )
+        page = list_events(
+            engine, filters=filters, sort=sort, limit=batch_size, cursor=cursor, columns=columns
+        )
         yield from page.rows
         if page.next_cursor is None:
             return

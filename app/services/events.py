@@ -8,16 +8,16 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import Row, bindparam, delete, select, update
+from sqlalchemy import Engine, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.auth import Principal, Scope
-from app.db import insert_rows
+from app.db import fetch_rows, insert_rows
 from app.errors import (
     Conflict,
     Forbidden,
@@ -344,8 +344,15 @@ def create(
     return store(session, prepare(events, gazetteer=gazetteer, batch=batch), principal)
 
 
-# What a read of one event needs (id, version, status, document), without an ORM object.
-Served = Row[str, int, str, str]
+class Served(NamedTuple):
+    """What a read of one event needs, without an ORM object."""
+
+    id: str
+    version: int
+    status: str
+    document: str
+
+
 _R = TypeVar("_R", Event, Served)
 
 
@@ -365,16 +372,16 @@ _SERVED = select(Event.id, Event.version, Event.status, Event.document).where(
 )
 
 
-def get_served(session: Session, *, event_id: str, principal: Principal) -> Served:
+def get_served(engine: Engine, *, event_id: str, principal: Principal) -> Served:
     """The event's id, version, status and ``document`` (the response); 404 if it is not
     visible."""
-    row = session.connection().execute(_SERVED, {"event_id": event_id}).first()
-    return _visible(row, principal)
+    rows = fetch_rows(engine, _SERVED, {"event_id": event_id})
+    return _visible(Served(*rows[0]) if rows else None, principal)
 
 
 def get_as_of(session: Session, *, event_id: str, as_of: datetime, principal: Principal) -> str:
     """The event's document as it stood at ``as_of``."""
-    get_served(session, event_id=event_id, principal=principal)
+    get(session, event_id=event_id, principal=principal)
     document = session.scalar(
         select(Revision.document)
         .where(Revision.event_id == event_id, Revision.changed_at <= as_of)
@@ -485,7 +492,7 @@ def update_event(
 
 def history(session: Session, *, event_id: str, principal: Principal) -> list[Revision]:
     """Revisions of the event, oldest first."""
-    get_served(session, event_id=event_id, principal=principal)
+    get(session, event_id=event_id, principal=principal)
     return list(
         session.scalars(
             select(Revision).where(Revision.event_id == event_id).order_by(Revision.version)
