@@ -132,11 +132,17 @@ def fetch_rows(
     dbapi_error = engine.dialect.loaded_dbapi.Error
     try:
         connection = engine.raw_connection()
+        driver: Any = connection.driver_connection
+        postgresql = engine.dialect.name == "postgresql"
         try:
+            if postgresql:  # no BEGIN and ROLLBACK around it (``make_read_session_factory``)
+                driver.autocommit = True
             cursor = connection.cursor()
             cursor.execute(state.statement, args)
             return list(cursor.fetchall())
         finally:
+            if postgresql and not driver.closed:
+                driver.autocommit = False  # as the pool hands connections out
             connection.close()
     except dbapi_error as error:  # raised as SQLAlchemy raises it (app.errors maps those)
         raise DBAPIError.instance(state.statement, args, error, dbapi_error) from error
