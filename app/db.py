@@ -6,16 +6,7 @@ from contextlib import contextmanager, nullcontext
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import (
-    Connection,
-    Dialect,
-    Engine,
-    Index,
-    create_engine,
-    event,
-    insert,
-    text,
-)
+from sqlalchemy import Connection, Dialect, Engine, Index, create_engine, event, insert, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -119,9 +110,9 @@ def fetch_rows(
 
     For the reads that clients repeat most (a page of events, one event): SQLAlchemy's
     execution around them (a session and its transaction, parameter processing, typed
-    result rows) cost half again as much as their SQL (docs/performance.md). One SELECT
-    needs no transaction of its own: it reads one snapshot by itself. Each value goes
-    through its type's bind processor, as SQLAlchemy would bind it.
+    result rows) cost twice their SQL (docs/performance.md). One SELECT needs no
+    transaction of its own: it reads one snapshot by itself. Each value goes through its
+    type's bind processor, as SQLAlchemy would bind it.
     """
     state = _compiled(statement, engine.dialect).construct_expanded_state(params)
     values = {

@@ -430,7 +430,7 @@ def iter_rows(
     sort: Sort,
     columns: tuple[Any, ...],
     batch_size: int = 1000,
-) -> Iterator[Any]:
+) -> Iterator[tuple[Any, ...]]:
     """Every matching row, fetched in keyset batches of one SELECT each, so an export of a
     million events holds one batch in memory and no long transaction.
 
@@ -448,7 +448,7 @@ def _batches(
     sort: Sort,
     columns: tuple[Any, ...],
     batch_size: int,
-) -> Iterator[Any]:
+) -> Iterator[tuple[Any, ...]]:
     cursor = None
     while True:
         page = list_events(
