@@ -1,4 +1,5 @@
-"""Engine and session factory for SQLite (embedded default) and PostgreSQL."""
+"""Engines, sessions, and the driver-level reads and bulk inserts, for SQLite (embedded default)
+and PostgreSQL."""
 
 import fcntl
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
