@@ -1,6 +1,6 @@
 """``/v1/events``: create, read, list, patch, retract, history."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Annotated, Any
 
 import orjson
@@ -228,6 +228,16 @@ def _served_csv(line: str, status: str, principal: Principal) -> str:
     return line
 
 
+def _documents(rows: Iterable[tuple[Any, ...]], principal: Principal) -> Iterator[str]:
+    """The documents of a list's rows (``event_query.Page``) as this caller may see them."""
+    return (_served(document, status, principal) for _, _, document, status in rows)
+
+
+def _lines(rows: Iterable[tuple[Any, ...]], principal: Principal) -> Iterator[str]:
+    """The stored CSV lines of a list's rows as this caller may see them."""
+    return (_served_csv(line, status, principal) for _, _, line, status in rows)
+
+
 _EXPORTS: dict[int | str, dict[str, Any]] = {
     200: {"content": {media_type.split(";")[0]: {} for media_type in export.MEDIA_TYPES.values()}}
 }
@@ -282,13 +292,9 @@ def list_events(request: Request, principal: Reader, filters: EventFiltersDep) -
             request.app.state.engine, filters=filters, sort=sort, columns=columns
         )
         if fmt == ExportFormat.CSV:
-            chunks = export.flat_csv(
-                _served_csv(line, status, principal) for _, _, line, status in rows
-            )
+            chunks = export.flat_csv(_lines(rows, principal))
         else:
-            chunks = export.render(
-                fmt, (_served(doc, status, principal) for _, _, doc, status in rows)
-            )
+            chunks = export.render(fmt, _documents(rows, principal))
         return StreamingResponse(chunks, media_type=export.MEDIA_TYPES[fmt])
     page = event_query.list_events(
         request.app.state.engine,
@@ -303,10 +309,9 @@ def list_events(request: Request, principal: Reader, filters: EventFiltersDep) -
         next_url = str(request.url.include_query_params(cursor=page.next_cursor))
         headers["Link"] = f'<{next_url}>; rel="next"'
     if fmt == ExportFormat.CSV:
-        lines = (_served_csv(line, status, principal) for _, _, line, status in page.rows)
-        body = b"".join(export.flat_csv(lines))
+        body = b"".join(export.flat_csv(_lines(page.rows, principal)))
         return Response(body, media_type=export.MEDIA_TYPES[fmt], headers=headers)
-    items = [_served(document, status, principal) for _, _, document, status in page.rows]
+    items = list(_documents(page.rows, principal))
     places = filters.resolved + (
         [filters.near.place] if filters.near and filters.near.place else []
     )
