@@ -7,7 +7,6 @@ worker processes, set ``PROMETHEUS_MULTIPROC_DIR`` (``sitrep serve`` does) so th
 ``/metrics`` adds up all workers.
 """
 
-import json
 import logging
 import os
 import re
@@ -17,6 +16,7 @@ import uuid
 from contextvars import ContextVar
 from typing import Any
 
+import orjson
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from prometheus_client import (
@@ -44,9 +44,22 @@ access_log = logging.getLogger("sitrep.access")
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line.
+
+    Written for every request, so kept cheap: orjson, and the timestamp's text made once per
+    second (stdlib ``json`` and ``strftime`` on every line cost 2% of a page read's
+    instructions).
+    """
+
+    _stamp: tuple[int, str] = (-1, "")
+
     def format(self, record: logging.LogRecord) -> str:
+        second, stamp = self._stamp
+        if int(record.created) != second:
+            stamp = self.formatTime(record, "%Y-%m-%dT%H:%M:%S")
+            self._stamp = (int(record.created), stamp)
         entry: dict[str, Any] = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
+            "time": stamp,
             "level": record.levelname.lower(),
             "logger": record.name,
             "request_id": request_id.get(),
@@ -55,7 +68,7 @@ class JsonFormatter(logging.Formatter):
         entry.update(getattr(record, "fields", {}))
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return orjson.dumps(entry, default=str).decode()
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
