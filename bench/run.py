@@ -91,21 +91,46 @@ def wrk(url: str, *, duration: int, connections: int, script: Path | None = None
         return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    return {"rps": rps, "p50": ms("50%"), "p99": ms("99%")}
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return {"rps": rps, "p50": ms("50%"), "p99": ms("99%"), "requests": requests}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time the server's processes have used so far."""
+    processes = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True)]
+    return float(sum(p.cpu_times().user + p.cpu_times().system for p in processes))
 
 
 def interleaved(
-    urls: dict[str, str], *, rounds: int, duration: int, connections: int
+    urls: dict[str, str],
+    *,
+    rounds: int,
+    duration: int,
+    connections: int,
+    pids: dict[str, int] | None = None,
 ) -> dict[str, dict]:
-    """Each URL measured ``rounds`` times, in turn; the median round of each."""
+    """Each URL measured ``rounds`` times, in turn; the median round of each.
+
+    For the servers in ``pids``, also their median CPU time per request (``cpu_ms``): wrk
+    shares the cores with the servers, so requests/s also moves with whatever else runs,
+    while a server's own CPU per request shows what its layers cost.
+    """
     results: dict[str, list[dict]] = {name: [] for name in urls}
     for _ in range(rounds):
         for name, url in urls.items():
-            results[name].append(wrk(url, duration=duration, connections=connections))
+            pid = (pids or {}).get(name)
+            before = cpu_seconds(pid) if pid else 0.0
+            result = wrk(url, duration=duration, connections=connections)
+            if pid:
+                result["cpu_ms"] = 1000 * (cpu_seconds(pid) - before) / result["requests"]
+            results[name].append(result)
             time.sleep(1)  # let the server finish what wrk left in flight
-    return {
-        name: sorted(runs, key=lambda r: r["rps"])[len(runs) // 2] for name, runs in results.items()
-    }
+    medians: dict[str, dict] = {}
+    for name, runs in results.items():
+        medians[name] = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
+        if "cpu_ms" in runs[0]:
+            medians[name]["cpu_ms"] = sorted(r["cpu_ms"] for r in runs)[len(runs) // 2]
+    return medians
 
 
 def flat_table(source: Path, target: Path) -> None:
@@ -259,7 +284,7 @@ def measure(
     d = "/v1/stats?interval=week&group_by=admin1&country=UA&date_from=2024-01-01&date_to=2024-12-31"
     sitrep_cmd = [str(BIN / "sitrep"), "serve", "--port", "{port}", "--workers", "2"]
     run = {"rounds": args.rounds, "duration": args.duration, "connections": args.connections}
-    with server(sitrep_cmd, env, "/readyz") as (sitrep, _):
+    with server(sitrep_cmd, env, "/readyz") as (sitrep, sitrep_pid):
         event_id = httpx.get(f"{sitrep}{a}").json()["items"][0]["id"]
         if peers:
             assert flat is not None and ceiling_db is not None
@@ -303,7 +328,7 @@ def measure(
                     ceiling_cmd,
                     {"CEILING_DATABASE": str(ceiling_db)},
                     f"/page?country=UA&date_from={MONTH[0]}&date_to={MONTH[1]}",
-                ) as (ceiling, _),
+                ) as (ceiling, ceiling_pid),
             ):
                 report["A"] = interleaved(
                     {
@@ -313,6 +338,7 @@ def measure(
                         "ceiling": f"{ceiling}/page?country=UA&date_from={MONTH[0]}"
                         f"&date_to={MONTH[1]}",
                     },
+                    pids={"sitrep": sitrep_pid, "ceiling": ceiling_pid},
                     **run,
                 )
                 report["B"] = interleaved(
@@ -373,7 +399,9 @@ def markdown(report: dict, args: argparse.Namespace) -> str:
     lines.append(
         f"- A: Sitrep/Datasette {ratio(a['sitrep']['rps'], a['datasette']['rps'])}, "
         f"Sitrep/Datasette-lean {ratio(a['sitrep']['rps'], a['datasette_lean']['rps'])},"
-        f" Sitrep/ceiling {ratio(a['sitrep']['rps'], a['ceiling']['rps'])}"
+        f" Sitrep/ceiling {ratio(a['sitrep']['rps'], a['ceiling']['rps'])}; server CPU per"
+        f" request: Sitrep {a['sitrep']['cpu_ms']:.2f} ms, ceiling {a['ceiling']['cpu_ms']:.2f}"
+        f" ms (ceiling/Sitrep {ratio(a['ceiling']['cpu_ms'], a['sitrep']['cpu_ms'])})"
     )
     b = sq["B"]
     lines.append(
