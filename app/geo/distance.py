@@ -3,11 +3,12 @@
 Spatial filters must use an index on both SQLite and PostgreSQL without extensions, so
 each event stores ``geo_cell``: the 1° x 1° cell holding its coordinates. A small box or
 radius lists the cells it touches (four or so for a 25 km radius) and the index on
-``(geo_cell, occurred_on, latitude, longitude, ...)`` narrows the rows to those cells; the
-exact box or distance test then runs on that index's entries, so only the page's rows are
-read from the table. A larger shape (a front line, a country) holds so many of the events
-that walking them in the sort's order (dates on ``(occurred_on, id, latitude, longitude,
-status)``) and testing each finds a page sooner than sorting everything in its cells.
+``(geo_cell, occurred_on, id, latitude, longitude, status)`` narrows the rows to those
+cells, in a page's order; the exact box or distance test then runs on that index's entries,
+so only the page's rows are read from the table. A larger shape (a front line, a country)
+holds so many of the events that walking them in the sort's order (dates on
+``(occurred_on, id, latitude, longitude, status)``) and testing each finds a page sooner
+than sorting everything in its cells.
 R*Tree (SQLite) or PostGIS would serve one database each; the cell column serves both with
 one query.
 """

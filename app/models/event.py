@@ -79,15 +79,16 @@ class Event(Base):
         Index("ix_events_event_type", "event_type", "sub_event_type"),
         Index("ix_events_place_id", "place_id"),
         Index("ix_events_admin1_code", "admin1_code"),
-        # Covering: a box or a radius filters and sorts on the index alone (migration 0003).
+        # Covering: a box or a radius filters and sorts on the index alone (migrations 0003
+        # and 0007).
         Index(
-            "ix_events_geo_cell_covering",
+            "ix_events_geo_cell_occurred_on_id_place",
             "geo_cell",
             "occurred_on",
+            "id",
             "latitude",
             "longitude",
             "status",
-            "id",
         ),
         # Covers GET /v1/stats by country and period without reading the wide rows.
         Index(
