@@ -177,12 +177,20 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def csv_export(base: str, pid: int) -> dict:
-    started, rows = time.perf_counter(), -1
-    with httpx.stream("GET", f"{base}/v1/events?format=csv", timeout=None) as response:
-        for chunk in response.iter_bytes():
-            rows += chunk.count(b"\n")
-    elapsed = time.perf_counter() - started
-    return {"rows": rows, "rows_per_s": rows / elapsed, "peak_rss_mb": peak_rss_mb(pid)}
+    """The whole CSV export, twice: the first pass reads what the OS does not hold in its
+    page cache (after an import, much of a large database), the second mostly from it."""
+    speeds = []
+    for _ in range(2):
+        started, rows = time.perf_counter(), -1
+        with httpx.stream("GET", f"{base}/v1/events?format=csv", timeout=None) as response:
+            for chunk in response.iter_bytes():
+                rows += chunk.count(b"\n")
+        speeds.append(rows / (time.perf_counter() - started))
+    return {"rows": rows, "rows_per_s": speeds, "peak_rss_mb": peak_rss_mb(pid)}
+
+
+def speeds(e: dict[str, list[float]]) -> str:
+    return " then ".join(f"{speed:,.0f}" for speed in e["rows_per_s"])
 
 
 def batch_posts(base: str, key: str, lines: list[bytes], clients: int = 2) -> float:
@@ -409,8 +417,8 @@ def markdown(report: dict, args: argparse.Namespace) -> str:
     )
     e = sq["E"]
     lines.append(
-        f"- E: CSV export of {e['rows']:,} events at {e['rows_per_s']:,.0f} rows/s, "
-        f"peak RSS {e['peak_rss_mb']:.0f} MB"
+        f"- E: CSV export of {e['rows']:,} events at {speeds(e)} rows/s (a first pass, then"
+        f" a second), peak RSS {e['peak_rss_mb']:.0f} MB"
     )
     lines.append(
         f"- F: import {sq['import']['events_per_s']:,} events/s "
@@ -431,7 +439,7 @@ def markdown(report: dict, args: argparse.Namespace) -> str:
             )
         lines.append(
             f"\n- F (PostgreSQL): import {pg['import']['events_per_s']:,} events/s; "
-            f"E: {pg['E']['rows_per_s']:,.0f} rows/s, peak RSS "
+            f"E: {speeds(pg['E'])} rows/s, peak RSS "
             f"{pg['E']['peak_rss_mb']:.0f} MB"
         )
     return "\n".join(lines) + "\n"
