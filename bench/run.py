@@ -179,14 +179,14 @@ def peak_rss_mb(pid: int) -> float:
 def csv_export(base: str, pid: int) -> dict:
     """The whole CSV export, twice: the first pass reads what the OS does not hold in its
     page cache (after an import, much of a large database), the second mostly from it."""
-    speeds = []
+    rates = []
     for _ in range(2):
         started, rows = time.perf_counter(), -1
         with httpx.stream("GET", f"{base}/v1/events?format=csv", timeout=None) as response:
             for chunk in response.iter_bytes():
                 rows += chunk.count(b"\n")
-        speeds.append(rows / (time.perf_counter() - started))
-    return {"rows": rows, "rows_per_s": speeds, "peak_rss_mb": peak_rss_mb(pid)}
+        rates.append(rows / (time.perf_counter() - started))
+    return {"rows": rows, "rows_per_s": rates, "peak_rss_mb": peak_rss_mb(pid)}
 
 
 def speeds(e: dict[str, list[float]]) -> str:

@@ -55,6 +55,23 @@ def reset_postgres_schema(url: str) -> None:
     engine.dispose()
 
 
+def event_indexes(url: str) -> set[str]:
+    """The names of the indexes the database holds on ``events`` (not the inspector's list:
+    on SQLite it leaves out indexes on expressions)."""
+    engine = create_db_engine(url)
+    sql = (
+        "SELECT indexname FROM pg_indexes"
+        " WHERE schemaname = current_schema() AND tablename = 'events'"
+        if engine.dialect.name == "postgresql"
+        else "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"
+    )
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(text(sql)).scalars())
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
     """A database migrated to head by the real migrations, once per backend."""

@@ -15,6 +15,7 @@ from app.cli import main
 from app.db import create_db_engine
 from app.interchange import acled, flat
 from app.models.event import EVENT_INDEXES
+from tests.conftest import event_indexes
 from tests.factories import acled_rows, event_payload, wire_report_night
 
 DATA = Path(__file__).parent / "data"
@@ -184,20 +185,6 @@ def test_bad_row_names_its_line_and_field_and_its_chunk_is_not_written(
     assert len(stored) == 100  # the first chunk only; rows 101-200 are one failed chunk
 
 
-def _event_indexes(database_url: str) -> set[str]:
-    """The names of the indexes the database holds on ``events``."""
-    engine = create_db_engine(database_url)
-    sql = (
-        "SELECT indexname FROM pg_indexes WHERE tablename = 'events'"
-        if engine.dialect.name == "postgresql"
-        else "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'"
-    )
-    with engine.connect() as conn:
-        names = set(conn.execute(text(sql)).scalars())
-    engine.dispose()
-    return names
-
-
 EVENT_INDEX_NAMES = {index.name for index in EVENT_INDEXES}
 
 
@@ -210,12 +197,12 @@ def test_import_into_an_empty_database_leaves_every_index_built(
     if bad_line:
         rows[bad_line - 2]["event_date"] = "2024-02-31"
     path = _write_csv(tmp_path / "acled.csv", acled.COLUMNS, rows)
-    assert _event_indexes(database_url) >= EVENT_INDEX_NAMES
+    assert event_indexes(database_url) >= EVENT_INDEX_NAMES
 
     result = run.invoke(main, ["import", str(path), "--format", "acled", "--chunk-size", "100"])
 
     assert result.exit_code == (1 if bad_line else 0), result.output
-    assert _event_indexes(database_url) >= EVENT_INDEX_NAMES
+    assert event_indexes(database_url) >= EVENT_INDEX_NAMES
     stored = client.get("/v1/events", params={"limit": 1000, "sort": "-fatalities"}).json()
     assert len(stored["items"]) == (100 if bad_line else 250)
 
@@ -228,12 +215,12 @@ def test_db_upgrade_builds_the_indexes_a_killed_import_left_missing(
         conn.execute(text("DROP INDEX ix_events_stats"))
         conn.execute(text("DROP INDEX ix_events_fatalities_sort"))
     engine.dispose()
-    assert not {"ix_events_stats", "ix_events_fatalities_sort"} & _event_indexes(database_url)
+    assert not {"ix_events_stats", "ix_events_fatalities_sort"} & event_indexes(database_url)
 
     result = run.invoke(main, ["db", "upgrade"])
 
     assert result.exit_code == 0, result.output
-    assert _event_indexes(database_url) >= EVENT_INDEX_NAMES
+    assert event_indexes(database_url) >= EVENT_INDEX_NAMES
 
 
 def test_ucdp_ged_import(run: CliRunner, client: TestClient) -> None:
