@@ -127,12 +127,31 @@ def test_import_killed_midway_leaves_only_whole_chunks(
     while _count(client) < 300:
         assert importer.poll() is None and time.monotonic() < deadline
         time.sleep(0.05)
+    workers = _children(importer.pid)
     importer.send_signal(signal.SIGKILL)
     importer.wait()
 
     stored = client.get("/v1/events", params={"limit": 1000, "format": "ndjson"}).text
     count = len(stored.splitlines())
     assert count % 100 == 0 and 300 <= count < 6000
+    assert workers  # the import validated in a worker process, which ends with it
+    deadline = time.monotonic() + 10
+    while any(_running(pid) for pid in workers):
+        assert time.monotonic() < deadline, f"import workers left running: {workers}"
+        time.sleep(0.1)
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def _running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie waiting to be reaped."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_server_killed_during_a_batch_stores_all_or_nothing(

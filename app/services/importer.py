@@ -9,6 +9,8 @@ import csv
 import gc
 import itertools
 import multiprocessing
+import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -187,9 +189,23 @@ _worker_gazetteer: Gazetteer | None = None
 def _start_worker(gazetteer_path: Path) -> None:
     global _worker_gazetteer
     _worker_gazetteer = Gazetteer(gazetteer_path)
+    _exit_with_parent()
     # Preparing a chunk allocates enough to trigger full collections, and each would
     # rescan every module object: freezing them halved the time per event.
     gc.freeze()
+
+
+def _exit_with_parent() -> None:
+    """End this worker when the import that started it ends, even killed: a pool worker
+    would otherwise wait for chunks for ever."""
+    parent = multiprocessing.parent_process()
+    assert parent is not None
+
+    def watch() -> None:
+        parent.join()  # until the parent process is gone
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def _prepare_in_worker(fmt: ImportFormat, chunk: Chunk) -> Prepared:
