@@ -19,6 +19,7 @@ from app.config import Settings
 from app.db import create_db_engine, make_session_factory, transaction
 from app.main import create_app
 from app.models import Base
+from app.models.event import EVENT_INDEXES
 from app.services import keys
 
 POSTGRES_ENV = "SITREP_TEST_POSTGRES_URL"
@@ -55,6 +56,9 @@ def reset_postgres_schema(url: str) -> None:
     engine.dispose()
 
 
+EVENT_INDEX_NAMES = {index.name for index in EVENT_INDEXES}
+
+
 def event_indexes(url: str) -> set[str]:
     """The names of the indexes the database holds on ``events`` (not the inspector's list:
     on SQLite it leaves out indexes on expressions)."""
@@ -70,6 +74,18 @@ def event_indexes(url: str) -> set[str]:
             return set(conn.execute(text(sql)).scalars())
     finally:
         engine.dispose()
+
+
+def every_page(client: TestClient, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The items of every page of ``GET /v1/events``, following ``next_cursor`` from the
+    first."""
+    params, items = dict(params), []
+    while True:
+        body = client.get("/v1/events", params=params).json()
+        items += body["items"]
+        if not body["next_cursor"]:
+            return items
+        params["cursor"] = body["next_cursor"]
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

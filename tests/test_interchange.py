@@ -14,8 +14,7 @@ from sqlalchemy import text
 from app.cli import main
 from app.db import create_db_engine
 from app.interchange import acled, flat
-from app.models.event import EVENT_INDEXES
-from tests.conftest import event_indexes
+from tests.conftest import EVENT_INDEX_NAMES, event_indexes
 from tests.factories import acled_rows, event_payload, wire_report_night
 
 DATA = Path(__file__).parent / "data"
@@ -183,9 +182,6 @@ def test_bad_row_names_its_line_and_field_and_its_chunk_is_not_written(
     assert "line 162" in result.output and "occurred_on" in result.output
     stored = client.get("/v1/events", params={"limit": 1000}).json()["items"]
     assert len(stored) == 100  # the first chunk only; rows 101-200 are one failed chunk
-
-
-EVENT_INDEX_NAMES = {index.name for index in EVENT_INDEXES}
 
 
 # An import into an empty database builds the events' indexes after loading them.

@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.conftest import every_page
 from tests.factories import event_payload, wire_report_night
 
 
@@ -115,15 +116,8 @@ def test_cursor_paging_by_fatalities_covers_unknown_tolls(
     client.post(
         "/v1/events", json=event_payload(external_id="no-toll", casualties=[]), headers=writer
     )
-    seen, cursor = [], None
-    while True:
-        params: dict[str, Any] = {"limit": 1, "sort": "-fatalities"}
-        if cursor:
-            params["cursor"] = cursor
-        body = client.get("/v1/events", params=params).json()
-        seen += [e["external_id"] for e in body["items"]]
-        if not (cursor := body["next_cursor"]):
-            break
+    pages = every_page(client, {"limit": 1, "sort": "-fatalities"})
+    seen = [e["external_id"] for e in pages]
 
     # Kyiv and "no-toll" have no killed figure: they come last, newest first.
     assert seen == ["wire-belgorod", "wire-kharkiv", "no-toll", "wire-kyiv"]

@@ -7,6 +7,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.geo.distance import haversine_km
+from tests.conftest import every_page
 from tests.factories import event_payload, wire_report_night
 
 KHARKIV = (49.9935, 36.2304)
@@ -22,17 +23,6 @@ def _ids(client: TestClient, **params: Any) -> list[str]:
     response = client.get("/v1/events", params=params)
     assert response.status_code == 200, response.text
     return [e["external_id"] for e in response.json()["items"]]
-
-
-def _every_page(client: TestClient, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """The items of every page of the list, following ``next_cursor`` from the first."""
-    params, items = dict(params), []
-    while True:
-        body = client.get("/v1/events", params=params).json()
-        items += body["items"]
-        if not body["next_cursor"]:
-            return items
-        params["cursor"] = body["next_cursor"]
 
 
 @pytest.mark.parametrize("spelling", ["Kharkiv", "Kharkov", "Харків", "Charkiw", "KHARKIV"])
@@ -66,7 +56,7 @@ def test_radius_around_coordinates_sorted_by_distance(client: TestClient, night:
 
 def test_paging_by_distance(client: TestClient, night: None) -> None:
     params: dict[str, Any] = {"near": "Kharkiv", "radius_km": 1000, "sort": "distance", "limit": 1}
-    seen = [e["external_id"] for e in _every_page(client, params)]
+    seen = [e["external_id"] for e in every_page(client, params)]
 
     assert seen == ["wire-kharkiv", "wire-belgorod", "wire-kyiv"]
 
@@ -98,7 +88,7 @@ def test_boxes_small_and_large_page_in_date_order(
     response = client.post("/v1/events/batch", json={"events": [*inside, outside]}, headers=writer)
     assert response.status_code == 201, response.text
     params: dict[str, Any] = {"bbox": bbox, "date_from": "2024-05-05", "limit": 2}
-    seen = [(e["occurred_on"], e["external_id"]) for e in _every_page(client, params)]
+    seen = [(e["occurred_on"], e["external_id"]) for e in every_page(client, params)]
 
     assert [day for day, _ in seen] == ["2024-05-28", "2024-05-17", "2024-05-09", "2024-05-09"]
     assert sorted(ext for _, ext in seen) == ["in-1", "in-2", "in-3", "in-4"]
@@ -124,7 +114,7 @@ def test_radius_over_several_cells_pages_in_date_order_across_them(
     response = client.post("/v1/events/batch", json={"events": events}, headers=writer)
     assert response.status_code == 201, response.text
     params: dict[str, Any] = {"near": "Kharkiv", "radius_km": 25, "sort": sort, "limit": 3}
-    seen = [(e["occurred_on"], e["id"]) for e in _every_page(client, params)]
+    seen = [(e["occurred_on"], e["id"]) for e in every_page(client, params)]
 
     expected = sorted(
         ((e["occurred_on"], e["id"]) for e in response.json()["items"][:-1]),
