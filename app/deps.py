@@ -47,20 +47,16 @@ async def get_principal(request: Request) -> Principal:
     key = _presented_key(request)
     if key is None:
         return ANONYMOUS
-    return await run_in_threadpool(_authenticate, _factory(request), key)
+    return await run_in_threadpool(_authenticate, request, key)
 
 
-def _authenticate(factory: sessionmaker[Session], key: str) -> Principal:
-    with transaction(factory) as session:
-        principal, stale = keys.authenticate(session, key=key)
+def _authenticate(request: Request, key: str) -> Principal:
+    principal, stale = keys.authenticate(request.app.state.engine, key=key)
     if stale:
         assert principal.name is not None
-        with transaction(factory, write=True) as session:
+        with transaction(_factory(request), write=True) as session:
             keys.touch(session, name=principal.name)
     return principal
-
-
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
 
 
 def require(principal: Principal, scope: Scope) -> Principal:
@@ -71,13 +67,16 @@ def require(principal: Principal, scope: Scope) -> Principal:
     return principal
 
 
-async def get_reader(request: Request, principal: PrincipalDep) -> Principal:
+async def get_reader(request: Request) -> Principal:
+    # The principal is read here rather than declared as a dependency: each level of
+    # dependencies costs FastAPI's solving on every request.
+    principal = await get_principal(request)
     settings: Settings = request.app.state.settings
     return principal if settings.public_read else require(principal, Scope.READ)
 
 
-async def get_writer(principal: PrincipalDep) -> Principal:
-    return require(principal, Scope.WRITE)
+async def get_writer(request: Request) -> Principal:
+    return require(await get_principal(request), Scope.WRITE)
 
 
 Reader = Annotated[Principal, Depends(get_reader)]

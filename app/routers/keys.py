@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 
 from app.auth import Principal, Scope
-from app.deps import PrincipalDep, WriteSession, reading, require, require_json_body
+from app.deps import WriteSession, get_principal, reading, require, require_json_body
 from app.json_body import StrictJSONRoute
 from app.models import ApiKey
 from app.schemas.key import KeyCreate, KeyCreated, KeyList, KeyRead
@@ -13,8 +13,8 @@ from app.schemas.problem import PROBLEM_RESPONSES
 from app.services import keys
 
 
-async def get_admin(principal: PrincipalDep) -> Principal:
-    return require(principal, Scope.ADMIN)
+async def get_admin(request: Request) -> Principal:
+    return require(await get_principal(request), Scope.ADMIN)
 
 
 router = APIRouter(
