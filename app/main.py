@@ -13,6 +13,7 @@ from app.deps import check_request_params
 from app.errors import install_error_handlers
 from app.explorer.page import mount_explorer
 from app.geo.gazetteer import Gazetteer
+from app.group_commit import GroupCommit
 from app.middleware import BodySizeLimit, SecurityHeaders
 from app.observability import RequestObservation
 from app.ratelimit import RateLimit
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = create_db_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
     app.state.read_session_factory = make_read_session_factory(app.state.engine)
+    app.state.group_commit = GroupCommit(app.state.session_factory)
     app.state.gazetteer = Gazetteer(settings.gazetteer_path)
     app.state.stats_answers = Answers(size=256)
     install_error_handlers(app)

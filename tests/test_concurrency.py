@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.conftest import KeyFactory
+from tests.conftest import KeyFactory, every_page
 from tests.factories import event_payload
 from tests.servers import running_server
 
@@ -46,6 +46,35 @@ def test_eight_writers_posting_40_events_each_store_all_320_once(
     stored = client.get("/v1/events", params={"limit": 1000}).json()["items"]
     assert sorted(e["external_id"] for e in stored) == sorted(
         f"w{n}-{i}" for n in range(8) for i in range(40)
+    )
+
+
+def test_concurrent_posts_refused_beside_others_leave_exactly_the_others_stored(
+    server: str, make_key: KeyFactory, client: TestClient
+) -> None:
+    """Writes that wait together are committed together (``app.group_commit``); one that
+    is refused must neither take the others down nor leave anything behind."""
+    headers = make_key("desk", "write")
+    taken = event_payload(external_id="taken")
+    assert httpx.post(f"{server}/v1/events", json=taken, headers=headers).status_code == 201
+
+    def write(n: int, barrier: threading.Barrier) -> list[int]:
+        with httpx.Client(base_url=server, headers=headers, timeout=60) as http:
+            barrier.wait()
+            statuses = []
+            for i in range(12):
+                one = event_payload(external_id="taken" if i % 3 == 0 else f"w{n}-{i}")
+                statuses.append(http.post("/v1/events", json=one).status_code)
+                batch = {"events": [event_payload(external_id=f"b{n}-{i}"), one]}
+                statuses.append(http.post("/v1/events/batch", json=batch).status_code)
+            return statuses
+
+    statuses = _at_once(8, write)
+
+    assert statuses == [[409, 409, 201, 409, 201, 409] * 4] * 8
+    stored = [e["external_id"] for e in every_page(client, {"limit": 1000})]
+    assert sorted(stored) == sorted(
+        ["taken", *(f"w{n}-{i}" for n in range(8) for i in range(12) if i % 3)]
     )
 
 

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
-from app.db import transaction
 from app.deps import (
     GazetteerDep,
     Reader,
@@ -19,6 +18,7 @@ from app.deps import (
     reading,
     require_json_body,
 )
+from app.group_commit import GroupCommit
 from app.interchange import export, flat, geojson
 from app.interchange.export import ExportFormat
 from app.json_body import StrictJSONRoute
@@ -193,16 +193,18 @@ def _store(
     prepared: list[events.NewEvent],
     respond: Callable[[list[dict[str, Any]]], Response],
 ) -> Response:
-    """Store events prepared before this request's turn to write (writers take turns,
-    ``app.db``), once per Idempotency-Key."""
-    with transaction(request.app.state.session_factory, write=True) as session:
-        return _idempotent(
+    """Store events prepared before this request's turn to write, committed with the other
+    writes waiting for it (``app.group_commit``), once per Idempotency-Key."""
+    group_commit: GroupCommit = request.app.state.group_commit
+    return group_commit.run(
+        lambda session: _idempotent(
             session,
             principal,
             key,
             body,
             lambda: respond(events.store(session, prepared, principal)),
         )
+    )
 
 
 # What the public sees of a retracted event (in a sync feed).

@@ -1,0 +1,78 @@
+"""Group commit: the writes that wait for their turn in one process, committed together."""
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import transaction
+
+T = TypeVar("T")
+
+
+class _Write:
+    __slots__ = ("done", "error", "result", "work")
+
+    def __init__(self, work: Callable[[Session], Any]) -> None:
+        self.work = work
+        self.done = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+class GroupCommit:
+    """Runs each write in a savepoint of a transaction shared with the writes waiting beside it.
+
+    Writers take turns (``app.db.transaction``), and a POST's turn cost several times its
+    own work: the lock, ``BEGIN``, the commit, and the interpreter lock, which the request
+    threads preparing the next writes kept taking from the writer (docs/performance.md).
+    Here the first writer to get the turn runs every write waiting in this process, each
+    in a savepoint (one that fails is rolled back alone and raises in its own request),
+    and commits them once; the others find theirs done when their turn comes.
+    """
+
+    def __init__(self, factory: sessionmaker[Session], *, max_group: int = 32) -> None:
+        self.factory = factory
+        self.max_group = max_group
+        self._waiting: list[_Write] = []
+        self._waiting_lock = threading.Lock()
+        self._turn = threading.Lock()
+
+    def run(self, work: Callable[[Session], T]) -> T:
+        """``work(session)``'s result once it is committed; raises what it raised."""
+        write = _Write(work)
+        with self._waiting_lock:
+            self._waiting.append(write)
+        while not write.done:
+            with self._turn:
+                if not write.done:
+                    with self._waiting_lock:
+                        group = self._waiting[: self.max_group]
+                        del self._waiting[: self.max_group]
+                    self._commit(group)
+        if write.error is not None:
+            raise write.error
+        result: T = write.result
+        return result
+
+    def _commit(self, group: list[_Write]) -> None:
+        try:
+            with transaction(self.factory, write=True) as session:
+                for write in group:
+                    savepoint = session.begin_nested()
+                    try:
+                        write.result = write.work(session)
+                        savepoint.commit()
+                    except Exception as exc:
+                        write.error = exc
+                        try:
+                            savepoint.rollback()
+                        except Exception:  # the database ended the transaction (a full disk)
+                            raise exc from None
+        except BaseException as exc:  # none of the group was written: each request says so
+            for write in group:
+                write.result, write.error = None, write.error or exc
+        finally:
+            for write in group:
+                write.done = True
