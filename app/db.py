@@ -90,6 +90,9 @@ def insert_rows(connection: Connection, model: type[Base], rows: Sequence[dict[s
     if not rows:
         return
     sql, binders, positional = _bulk_insert(connection.dialect, model, tuple(rows[0]))
+    if connection.dialect.name == "postgresql":
+        _copy_rows(connection, model, binders, rows)
+        return
     if positional:
         params: list[Any] = [
             tuple([row[key] if bind is None else bind(row[key]) for key, bind in binders])
@@ -101,6 +104,32 @@ def insert_rows(connection: Connection, model: type[Base], rows: Sequence[dict[s
             for row in rows
         ]
     connection.exec_driver_sql(sql, params)
+
+
+def _copy_rows(
+    connection: Connection,
+    model: type[Base],
+    binders: list["Binder"],
+    rows: Sequence[dict[str, Any]],
+) -> None:
+    """PostgreSQL: the rows through ``COPY ... FROM STDIN``, which loads rows several times
+    faster than INSERT statements (docs/performance.md). An error is raised as SQLAlchemy
+    raises the driver's (a taken unique key as ``IntegrityError``)."""
+    quote = connection.dialect.identifier_preparer
+    columns = ", ".join(quote.quote(key) for key, _ in binders)
+    sql = f"COPY {quote.format_table(model.__table__)} ({columns}) FROM STDIN"
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    cursor: Any = connection.connection.cursor()
+    try:
+        with cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(
+                    [row[key] if bind is None else bind(row[key]) for key, bind in binders]
+                )
+    except dbapi_error as error:
+        raise DBAPIError.instance(sql, None, error, dbapi_error) from error
+    finally:
+        cursor.close()
 
 
 def fetch_rows(
