@@ -112,9 +112,9 @@ def _copy_rows(
     binders: list["Binder"],
     rows: Sequence[dict[str, Any]],
 ) -> None:
-    """PostgreSQL: the rows through ``COPY ... FROM STDIN``, which loads rows several times
-    faster than INSERT statements (docs/performance.md). An error is raised as SQLAlchemy
-    raises the driver's (a taken unique key as ``IntegrityError``)."""
+    """PostgreSQL: the rows through ``COPY ... FROM STDIN``, which loads them faster than
+    INSERT statements (an import took a quarter less time, docs/performance.md). An error is
+    raised as SQLAlchemy raises the driver's (a taken unique key as ``IntegrityError``)."""
     quote = connection.dialect.identifier_preparer
     columns = ", ".join(quote.quote(key) for key, _ in binders)
     sql = f"COPY {quote.format_table(model.__table__)} ({columns}) FROM STDIN"
