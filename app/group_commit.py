@@ -24,9 +24,9 @@ class _Write:
 class GroupCommit:
     """Runs each write in a savepoint of a transaction shared with the writes waiting beside it.
 
-    Writers take turns (``app.db.transaction``), and a POST's turn cost several times its
-    own work: the lock, ``BEGIN``, the commit, and the interpreter lock, which the request
-    threads preparing the next writes kept taking from the writer (docs/performance.md).
+    Writers take turns (``app.db.transaction``), and under load a POST held the turn for
+    several times its own statements: the lock, ``BEGIN``, the commit, and the interpreter
+    lock shared with the request threads preparing the next writes (docs/performance.md).
     Here the first writer to get the turn runs every write waiting in this process, each
     in a savepoint (one that fails is rolled back alone and raises in its own request),
     and commits them once; the others find theirs done when their turn comes.
