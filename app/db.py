@@ -80,7 +80,9 @@ def make_read_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 def insert_rows(connection: Connection, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
-    """INSERT ``rows`` (dicts with the same keys) with one executemany on the driver.
+    """Load ``rows`` (dicts with the same keys) in one statement on the driver: an
+    executemany INSERT on SQLite, ``COPY ... FROM STDIN`` on PostgreSQL, which loads them
+    faster than INSERT statements (an import took a quarter less time, docs/performance.md).
 
     ``connection.execute(insert(model), rows)`` builds each row's parameters anew through
     the compiled statement, which was a third of a bulk import's writing time; here each
@@ -89,43 +91,26 @@ def insert_rows(connection: Connection, model: type[Base], rows: Sequence[dict[s
     """
     if not rows:
         return
-    sql, binders, positional = _bulk_insert(connection.dialect, model, tuple(rows[0]))
+    sql, binders = _bulk_load(connection.dialect, model, tuple(rows[0]))
+    values = [
+        tuple([row[key] if bind is None else bind(row[key]) for key, bind in binders])
+        for row in rows
+    ]
     if connection.dialect.name == "postgresql":
-        _copy_rows(connection, model, binders, rows)
-        return
-    if positional:
-        params: list[Any] = [
-            tuple([row[key] if bind is None else bind(row[key]) for key, bind in binders])
-            for row in rows
-        ]
+        _copy(connection, sql, values)
     else:
-        params = [
-            {key: row[key] if bind is None else bind(row[key]) for key, bind in binders}
-            for row in rows
-        ]
-    connection.exec_driver_sql(sql, params)
+        connection.exec_driver_sql(sql, values)
 
 
-def _copy_rows(
-    connection: Connection,
-    model: type[Base],
-    binders: list["Binder"],
-    rows: Sequence[dict[str, Any]],
-) -> None:
-    """PostgreSQL: the rows through ``COPY ... FROM STDIN``, which loads them faster than
-    INSERT statements (an import took a quarter less time, docs/performance.md). An error is
-    raised as SQLAlchemy raises the driver's (a taken unique key as ``IntegrityError``)."""
-    quote = connection.dialect.identifier_preparer
-    columns = ", ".join(quote.quote(key) for key, _ in binders)
-    sql = f"COPY {quote.format_table(model.__table__)} ({columns}) FROM STDIN"
+def _copy(connection: Connection, sql: str, values: list[tuple[Any, ...]]) -> None:
+    """Run a ``COPY ... FROM STDIN`` with these rows; an error is raised as SQLAlchemy
+    raises the driver's (a taken unique key as ``IntegrityError``)."""
     dbapi_error = connection.dialect.loaded_dbapi.Error
     cursor: Any = connection.connection.cursor()
     try:
         with cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(
-                    [row[key] if bind is None else bind(row[key]) for key, bind in binders]
-                )
+            for row in values:
+                copy.write_row(row)
     except dbapi_error as error:
         raise DBAPIError.instance(sql, None, error, dbapi_error) from error
     finally:
@@ -187,17 +172,25 @@ Binder = tuple[str, Callable[[Any], Any] | None]
 
 
 @cache
-def _bulk_insert(
+def _bulk_load(
     dialect: Dialect, model: type[Base], keys: tuple[str, ...]
-) -> tuple[str, list[Binder], bool]:
-    """The INSERT of these columns as the driver takes it, each parameter's bind processor
-    (None where the driver takes the value as it is), and whether parameters are positional."""
-    compiled = insert(model).compile(dialect=dialect, column_keys=list(keys), for_executemany=True)
-    order = compiled.positiontup if compiled.positional else keys
-    assert order is not None and set(order) == set(keys)
+) -> tuple[str, list[Binder]]:
+    """The statement that loads rows of these columns (``insert_rows``), and each
+    parameter's bind processor (None where the driver takes the value as it is), in the
+    statement's order."""
+    if dialect.name == "postgresql":
+        quote = dialect.identifier_preparer
+        columns = ", ".join(quote.quote(key) for key in keys)
+        sql = f"COPY {quote.format_table(model.__table__)} ({columns}) FROM STDIN"
+        order: Sequence[str] = keys
+    else:
+        compiled = insert(model).compile(
+            dialect=dialect, column_keys=list(keys), for_executemany=True
+        )
+        assert compiled.positiontup is not None and set(compiled.positiontup) == set(keys)
+        sql, order = str(compiled), compiled.positiontup
     types = {key: model.__table__.c[key].type.dialect_impl(dialect) for key in keys}
-    binders: list[Binder] = [(key, types[key].bind_processor(dialect)) for key in order]
-    return str(compiled), binders, compiled.positional
+    return sql, [(key, types[key].bind_processor(dialect)) for key in order]
 
 
 # Any constant works; it names the lock that PostgreSQL writers take in turn.
