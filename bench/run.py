@@ -19,8 +19,9 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from importlib.metadata import version
 from pathlib import Path
 
 import httpx
@@ -101,15 +102,33 @@ def cpu_seconds(pid: int) -> float:
     return float(sum(p.cpu_times().user + p.cpu_times().system for p in processes))
 
 
+def settle(pids: Iterable[int], *, timeout: float = 120) -> None:
+    """Wait until these servers are idle (under a tenth of a core for half a second).
+
+    wrk stops waiting at the end of a run, not the server: Datasette with its counts and
+    facets on kept working through the pages wrk had given up on, for tens of seconds,
+    and slowed whatever was measured next.
+    """
+    servers = list(pids)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        before = sum(cpu_seconds(pid) for pid in servers)
+        time.sleep(0.5)
+        if sum(cpu_seconds(pid) for pid in servers) - before < 0.05:
+            return
+
+
 def interleaved(
     urls: dict[str, str],
     *,
     rounds: int,
     duration: int,
     connections: int,
-    pids: dict[str, int] | None = None,
+    pids: dict[str, int],
+    others: Sequence[int] = (),
 ) -> dict[str, dict]:
-    """Each URL measured ``rounds`` times, in turn; the median round of each.
+    """Each URL measured ``rounds`` times, in turn; the median round of each. Before each
+    run, the servers (``pids``, by URL name, and ``others``) have finished the last.
 
     For the servers in ``pids``, also their median CPU time per request (``cpu_ms``): wrk
     shares the cores with the servers, so requests/s also moves with whatever else runs,
@@ -118,13 +137,13 @@ def interleaved(
     results: dict[str, list[dict]] = {name: [] for name in urls}
     for _ in range(rounds):
         for name, url in urls.items():
-            pid = (pids or {}).get(name)
+            settle({*pids.values(), *others})
+            pid = pids.get(name)
             before = cpu_seconds(pid) if pid else 0.0
             result = wrk(url, duration=duration, connections=connections)
             if pid:
                 result["cpu_ms"] = 1000 * (cpu_seconds(pid) - before) / result["requests"]
             results[name].append(result)
-            time.sleep(1)  # let the server finish what wrk left in flight
     medians: dict[str, dict] = {}
     for name, runs in results.items():
         medians[name] = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
@@ -294,6 +313,7 @@ def measure(
     run = {"rounds": args.rounds, "duration": args.duration, "connections": args.connections}
     with server(sitrep_cmd, env, "/readyz") as (sitrep, sitrep_pid):
         event_id = httpx.get(f"{sitrep}{a}").json()["items"][0]["id"]
+        mine = {"sitrep": sitrep_pid}
         if peers:
             assert flat is not None and ceiling_db is not None
             lean = "&_nocount=1&_nofacet=1"
@@ -331,7 +351,7 @@ def measure(
                 "warning",
             ]
             with (
-                server(datasette_cmd, {}, "/-/versions.json") as (ds, _),
+                server(datasette_cmd, {}, "/-/versions.json") as (ds, ds_pid),
                 server(
                     ceiling_cmd,
                     {"CEILING_DATABASE": str(ceiling_db)},
@@ -347,20 +367,27 @@ def measure(
                         f"&date_to={MONTH[1]}",
                     },
                     pids={"sitrep": sitrep_pid, "ceiling": ceiling_pid},
+                    others=[ds_pid],
                     **run,
                 )
                 report["B"] = interleaved(
-                    {"sitrep": sitrep + b, "datasette_lean": ds + ds_b + lean}, **run
+                    {"sitrep": sitrep + b, "datasette_lean": ds + ds_b + lean},
+                    pids={"sitrep": sitrep_pid},
+                    others=[ds_pid, ceiling_pid],
+                    **run,
                 )
         else:
-            report["A"] = interleaved({"sitrep": sitrep + a}, **run)
-            report["B"] = interleaved({"sitrep": sitrep + b}, **run)
-        report["C"] = interleaved({"sitrep": sitrep + c}, **run)
-        report["D"] = interleaved({"sitrep": sitrep + d}, **run)
-        report["G_get"] = interleaved({"sitrep": f"{sitrep}/v1/events/{event_id}"}, **run)
+            report["A"] = interleaved({"sitrep": sitrep + a}, pids=mine, **run)
+            report["B"] = interleaved({"sitrep": sitrep + b}, pids=mine, **run)
+        report["C"] = interleaved({"sitrep": sitrep + c}, pids=mine, **run)
+        report["D"] = interleaved({"sitrep": sitrep + d}, pids=mine, **run)
+        report["G_get"] = interleaved(
+            {"sitrep": f"{sitrep}/v1/events/{event_id}"}, pids=mine, **run
+        )
         body = json.dumps(orjson.loads(generate_events(1, seed=99)[0]) | {"external_id": None})
         script = Path(tempfile.mkstemp(suffix=".lua")[1])
         script.write_text(POST_SCRIPT.replace("KEY", key).replace("BODY", json.dumps(body)))
+        settle([sitrep_pid])
         report["G_post"] = wrk(
             f"{sitrep}/v1/events",
             duration=args.duration,
@@ -390,7 +417,8 @@ def markdown(report: dict, args: argparse.Namespace) -> str:
     lines.append(
         f"Measured {time.strftime('%Y-%m-%d')} on this machine ({os.cpu_count()} cores),"
         f" {sq['import']['events']:,} events, wrk -t2 -c{args.connections}, "
-        f"{args.rounds} interleaved rounds of {args.duration} s (median round).\n"
+        f"{args.rounds} interleaved rounds of {args.duration} s (median round);"
+        f" Datasette {version('datasette')}.\n"
     )
     lines.append("| scenario | server | req/s | p50 ms | p99 ms |")
     lines.append("|---|---|---|---|---|")

