@@ -2,6 +2,7 @@
 and PostgreSQL."""
 
 import fcntl
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from functools import cache, lru_cache
@@ -184,9 +185,21 @@ def _compiled(statement: ClauseElement, dialect: Dialect) -> SQLCompiler:
 
 def create_missing_indexes(connection: Connection, indexes: Iterable[Index]) -> None:
     """Build any of ``indexes`` that the database lacks (an import sets the events' aside
-    while it loads, ``app.services.importer``)."""
-    for index in indexes:
-        connection.execute(CreateIndex(index, if_not_exists=True))
+    while it loads, ``app.services.importer``).
+
+    SQLite sorts each index's entries on one thread unless told otherwise; with one per
+    core, an index over a million events took 1.51 s instead of 2.06 s
+    (docs/performance.md).
+    """
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        connection.exec_driver_sql(f"PRAGMA threads={os.cpu_count() or 1}")
+    try:
+        for index in indexes:
+            connection.execute(CreateIndex(index, if_not_exists=True))
+    finally:
+        if sqlite:  # as the pool's other connections are
+            connection.exec_driver_sql("PRAGMA threads=0")
 
 
 Binder = tuple[str, Callable[[Any], Any] | None]
