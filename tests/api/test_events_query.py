@@ -82,7 +82,7 @@ def test_filters(
 def test_paging_serves_every_event_exactly_once_with_link_headers(
     client: TestClient, night: dict[str, str]
 ) -> None:
-    seen, url = [], "/v1/events?limit=1"
+    seen, url = [], "/v1/events?limit=1&country=UA%2CRU"
     while url:
         response = client.get(url)
         body = response.json()
@@ -90,6 +90,8 @@ def test_paging_serves_every_event_exactly_once_with_link_headers(
         link = response.headers.get("link")
         assert (link is None) == (body["next_cursor"] is None)
         url = link.split(">")[0].lstrip("<") if link else ""
+        if url:  # the other parameters as sent, and only the next page's cursor
+            assert url.endswith(f"?limit=1&country=UA%2CRU&cursor={body['next_cursor']}")
 
     assert seen == ["wire-kyiv", "wire-kharkiv", "wire-belgorod"]
 
