@@ -106,8 +106,8 @@ def settle(pids: Iterable[int], *, timeout: float = 120) -> None:
     """Wait until these servers are idle (under a tenth of a core for half a second).
 
     wrk stops waiting at the end of a run, not the server: Datasette with its counts and
-    facets on kept working through the pages wrk had given up on, for tens of seconds,
-    and slowed whatever was measured next.
+    facets on kept working through the pages wrk had given up on (about 2 s of a core),
+    into whatever was measured next.
     """
     servers = list(pids)
     deadline = time.monotonic() + timeout
