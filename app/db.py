@@ -106,7 +106,8 @@ def insert_rows(
     ``connection.execute(insert(model), rows)`` builds each row's parameters anew through
     the compiled statement, which was a third of a bulk import's writing time; here each
     value goes through its column type's bind processor, as SQLAlchemy would bind it, into
-    the driver's parameter rows.
+    the driver's parameter rows, which go straight to the driver's cursor (SQLAlchemy's
+    execution around each statement was a sixth of a POST, docs/performance.md).
     """
     if not rows:
         return
@@ -118,62 +119,67 @@ def insert_rows(
     if named:
         names = [key for key, _ in binders]
         values = [dict(zip(names, row, strict=True)) for row in values]
-    if connection.dialect.name == "postgresql" and upsert is None:
-        _copy(connection, sql, values)
-    else:
-        connection.exec_driver_sql(sql, values)
-
-
-def _copy(connection: Connection, sql: str, values: list[tuple[Any, ...]]) -> None:
-    """Run a ``COPY ... FROM STDIN`` with these rows; an error is raised as SQLAlchemy
-    raises the driver's (a taken unique key as ``IntegrityError``)."""
     dbapi_error = connection.dialect.loaded_dbapi.Error
     cursor: Any = connection.connection.cursor()
     try:
-        with cursor.copy(sql) as copy:
-            for row in values:
-                copy.write_row(row)
-    except dbapi_error as error:
+        if connection.dialect.name == "postgresql" and upsert is None:
+            with cursor.copy(sql) as copy:
+                for row in values:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(sql, values)
+    except dbapi_error as error:  # raised as SQLAlchemy raises it (a taken key: IntegrityError)
         raise DBAPIError.instance(sql, None, error, dbapi_error) from error
     finally:
         cursor.close()
 
 
 def fetch_rows(
-    engine: Engine, statement: ClauseElement, params: Mapping[str, Any]
+    bind: Engine | Connection, statement: ClauseElement, params: Mapping[str, Any]
 ) -> list[tuple[Any, ...]]:
     """The rows of a SELECT as the driver gives them (plain tuples; on SQLite a date is its
-    ISO text), run on a pooled driver connection.
+    ISO text): on a pooled driver connection of an engine, or in a connection's transaction
+    (where it sees the writes before it).
 
-    For the reads that clients repeat most (a page of events, one event): SQLAlchemy's
-    execution around them (a session and its transaction, parameter processing, typed
-    result rows) cost twice their SQL (docs/performance.md). One SELECT needs no
-    transaction of its own: it reads one snapshot by itself. Each value goes through its
-    type's bind processor, as SQLAlchemy would bind it.
+    For the reads that clients repeat most (a page of events, one event, a key, whether an
+    external id is taken): SQLAlchemy's execution around them (a session and its
+    transaction, parameter processing, typed result rows) cost twice their SQL, and an ORM
+    query for taken external ids was a fifteenth of a POST (docs/performance.md). One SELECT
+    needs no transaction of its own: it reads one snapshot by itself. Each value goes
+    through its type's bind processor, as SQLAlchemy would bind it.
     """
-    state = _compiled(statement, engine.dialect).construct_expanded_state(params)
+    state = _compiled(statement, bind.dialect).construct_expanded_state(params)
     values = {
         name: state.processors[name](value) if name in state.processors else value
         for name, value in state.parameters.items()
     }
     args: Any = values if state.positiontup is None else [values[n] for n in state.positiontup]
-    dbapi_error = engine.dialect.loaded_dbapi.Error
+    dbapi_error = bind.dialect.loaded_dbapi.Error
     try:
-        connection = engine.raw_connection()
+        if isinstance(bind, Connection):
+            return _fetch(bind.connection, state.statement, args)
+        connection = bind.raw_connection()
         driver: Any = connection.driver_connection
-        postgresql = engine.dialect.name == "postgresql"
+        postgresql = bind.dialect.name == "postgresql"
         try:
             if postgresql:  # no BEGIN and ROLLBACK around it (``make_read_session_factory``)
                 driver.autocommit = True
-            cursor = connection.cursor()
-            cursor.execute(state.statement, args)
-            return list(cursor.fetchall())
+            return _fetch(connection, state.statement, args)
         finally:
             if postgresql and not driver.closed:
                 driver.autocommit = False  # as the pool hands connections out
             connection.close()
     except dbapi_error as error:  # raised as SQLAlchemy raises it (app.errors maps those)
         raise DBAPIError.instance(state.statement, args, error, dbapi_error) from error
+
+
+def _fetch(connection: Any, sql: str, args: Any) -> list[tuple[Any, ...]]:
+    cursor = connection.cursor()
+    try:
+        cursor.execute(sql, args)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
 
 
 @lru_cache(maxsize=1024)

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import Engine, bindparam, delete, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -173,10 +173,10 @@ def _child_rows(event_id: str, event: EventCreate) -> dict[type[Base], list[dict
     }
 
 
-def _insert_children(session: Session, rows: dict[type[Base], list[dict[str, Any]]]) -> None:
+def _insert_children(connection: Connection, rows: dict[type[Base], list[dict[str, Any]]]) -> None:
     """One executemany per table on the driver, not the ORM's bulk path."""
     for model, values in rows.items():
-        insert_rows(session.connection(), model, values)
+        insert_rows(connection, model, values)
 
 
 def _revision(
@@ -199,14 +199,17 @@ def _revision(
     }
 
 
+_BY_EXTERNAL_ID = select(Event.external_id, Event.id).where(
+    Event.external_id.in_(bindparam("external_ids", expanding=True))
+)
+
+
 def existing_external_ids(session: Session, external_ids: list[str]) -> dict[str, str]:
     """Which of these external ids are taken, mapped to the events that hold them."""
     if not external_ids:
         return {}
-    rows = session.execute(
-        select(Event.external_id, Event.id).where(Event.external_id.in_(external_ids))
-    )
-    return {ext: event_id for ext, event_id in rows if ext is not None}
+    rows = fetch_rows(session.connection(), _BY_EXTERNAL_ID, {"external_ids": external_ids})
+    return dict(rows)
 
 
 def _placed(
@@ -317,7 +320,8 @@ def store(session: Session, events: list[NewEvent], principal: Principal) -> lis
         # Another writer took one of these external ids since we looked.
         raise Conflict("an external_id in the request was taken by a concurrent write") from None
     _insert_children(
-        session, {model: [r for e in events for r in e.children[model]] for model in _CHILD_TABLES}
+        connection,
+        {model: [r for e in events for r in e.children[model]] for model in _CHILD_TABLES},
     )
     insert_rows(connection, EventLine, [_line(e) for e in events])
     insert_rows(
@@ -481,9 +485,10 @@ def update_event(
     )
     for model in _CHILD_TABLES:
         session.execute(delete(model).where(model.event_id == event_id))
-    _insert_children(session, changed.children)
+    connection = session.connection()
+    _insert_children(connection, changed.children)
     insert_rows(
-        session.connection(),
+        connection,
         Revision,
         [_revision(doc, values, action=action, principal=principal, changes=changes)],
     )

@@ -9,6 +9,7 @@ import orjson
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.db import insert_rows
 from app.errors import ValidationFailed
 from app.models import IdempotencyRecord
 
@@ -57,15 +58,18 @@ def store(
     body_hash: str,
     response: StoredResponse,
 ) -> None:
-    session.add(
-        IdempotencyRecord(
-            key_name=key_name,
-            idempotency_key=idempotency_key,
-            request_hash=body_hash,
-            status_code=response.status_code,
-            response_body=response.body,
-            location=response.location,
-            created_at=datetime.now(UTC),
-        )
+    insert_rows(
+        session.connection(),
+        IdempotencyRecord,
+        [
+            {
+                "key_name": key_name,
+                "idempotency_key": idempotency_key,
+                "request_hash": body_hash,
+                "status_code": response.status_code,
+                "response_body": response.body,
+                "location": response.location,
+                "created_at": datetime.now(UTC),
+            }
+        ],
     )
-    session.flush()
