@@ -204,11 +204,11 @@ _BY_EXTERNAL_ID = select(Event.external_id, Event.id).where(
 )
 
 
-def existing_external_ids(session: Session, external_ids: list[str]) -> dict[str, str]:
+def existing_external_ids(connection: Connection, external_ids: list[str]) -> dict[str, str]:
     """Which of these external ids are taken, mapped to the events that hold them."""
     if not external_ids:
         return {}
-    rows = fetch_rows(session.connection(), _BY_EXTERNAL_ID, {"external_ids": external_ids})
+    rows = fetch_rows(connection, _BY_EXTERNAL_ID, {"external_ids": external_ids})
     return dict(rows)
 
 
@@ -297,8 +297,9 @@ def store(session: Session, events: list[NewEvent], principal: Principal) -> lis
     ``external_id`` is taken (naming the item). Returns their documents."""
     if not events:
         return []
+    connection = session.connection()
     external_ids = [e.row["external_id"] for e in events if e.row["external_id"] is not None]
-    taken = existing_external_ids(session, external_ids)
+    taken = existing_external_ids(connection, external_ids)
     if taken:
         index, ext = next(
             (i, e.row["external_id"]) for i, e in enumerate(events) if e.row["external_id"] in taken
@@ -313,7 +314,6 @@ def store(session: Session, events: list[NewEvent], principal: Principal) -> lis
     now = datetime.now(UTC)
     for event in events:
         _stamp(event, created_at=now, updated_at=now)
-    connection = session.connection()
     try:
         insert_rows(connection, Event, [e.row for e in events])
     except IntegrityError:
@@ -332,7 +332,7 @@ def store(session: Session, events: list[NewEvent], principal: Principal) -> lis
             for e in events
         ],
     )
-    rollup.record(session, added=[e.row for e in events])
+    rollup.record(connection, added=[e.row for e in events])
     return [e.doc for e in events]
 
 
@@ -455,7 +455,7 @@ def update_event(
     ):
         raise Forbidden("Only an admin key can restore a retracted event.")
     if "external_id" in changes and event.external_id is not None:
-        taken = existing_external_ids(session, [event.external_id])
+        taken = existing_external_ids(session.connection(), [event.external_id])
         if taken:
             raise Conflict(
                 f"external_id {event.external_id!r} already belongs to event "
@@ -477,7 +477,7 @@ def update_event(
     )
     if updated is None:
         raise PreconditionFailed("The event was changed by another request; fetch it again.")
-    rollup.record(session, added=[values], removed=[before])
+    rollup.record(session.connection(), added=[values], removed=[before])
     session.execute(
         update(EventLine)
         .where(EventLine.id == event_id, EventLine.occurred_on == before["occurred_on"])

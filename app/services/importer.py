@@ -256,7 +256,8 @@ def _write_chunk(
     start = chunk[0][0]
     with transaction(factory, write=True) as session:
         known = events.existing_external_ids(
-            session, [e.row["external_id"] for _, e in prepared if e.row["external_id"]]
+            session.connection(),
+            [e.row["external_id"] for _, e in prepared if e.row["external_id"]],
         )
         new = [(line, e) for line, e in prepared if e.row["external_id"] not in known]
         try:

@@ -10,9 +10,8 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Insert
+from sqlalchemy import Connection, Insert
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
 from app.db import insert_rows
 from app.models import EventRollup
@@ -87,7 +86,7 @@ def _contribution(row: Mapping[str, Any], sign: int) -> dict[str, Any]:
 
 
 def record(
-    session: Session,
+    connection: Connection,
     *,
     added: Iterable[Mapping[str, Any]] = (),
     removed: Iterable[Mapping[str, Any]] = (),
@@ -105,7 +104,6 @@ def record(
             else:
                 totals[key] = part
     changes = [part for part in totals.values() if any(part[name] for name in FIGURES)]
-    connection = session.connection()
     insert_rows(connection, EventRollup, changes, upsert=_upsert(connection.dialect.name))
 
 
