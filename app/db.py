@@ -107,7 +107,7 @@ def insert_rows(
     the compiled statement, which was a third of a bulk import's writing time; here each
     value goes through its column type's bind processor, as SQLAlchemy would bind it, into
     the driver's parameter rows, which go straight to the driver's cursor (SQLAlchemy's
-    execution around each statement was a sixth of a POST, docs/performance.md).
+    execution around each statement was a twelfth of a POST, docs/performance.md).
     """
     if not rows:
         return
