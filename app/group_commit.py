@@ -2,6 +2,7 @@
 
 import threading
 from collections.abc import Callable
+from contextlib import closing
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -63,23 +64,31 @@ class GroupCommit:
 
     def _commit(self, group: list[_Write]) -> None:
         try:
-            with transaction(self.factory, write=True) as session:
-                cursor = session.connection().connection.cursor()
+            with (
+                transaction(self.factory, write=True) as session,
+                closing(session.connection().connection.cursor()) as cursor,
+            ):
                 for write in group:
-                    cursor.execute("SAVEPOINT group_write")
-                    try:
-                        write.result = write.work(session)
-                        cursor.execute("RELEASE SAVEPOINT group_write")
-                    except Exception as exc:
-                        write.error = exc
-                        try:
-                            cursor.execute("ROLLBACK TO SAVEPOINT group_write")
-                            cursor.execute("RELEASE SAVEPOINT group_write")
-                        except Exception:  # the database ended the transaction (a full disk)
-                            raise exc from None
+                    _run_in_savepoint(write, session, cursor)
         except BaseException as exc:  # none of the group was written: each request says so
             for write in group:
                 write.result, write.error = None, write.error or exc
         finally:
             for write in group:
                 write.done = True
+
+
+def _run_in_savepoint(write: _Write, session: Session, cursor: Any) -> None:
+    """Run the write in a savepoint on the driver's ``cursor``; one that fails is rolled
+    back to it, keeping its error for its request."""
+    cursor.execute("SAVEPOINT group_write")
+    try:
+        write.result = write.work(session)
+        cursor.execute("RELEASE SAVEPOINT group_write")
+    except Exception as exc:
+        write.error = exc
+        try:
+            cursor.execute("ROLLBACK TO SAVEPOINT group_write")
+            cursor.execute("RELEASE SAVEPOINT group_write")
+        except Exception:  # the database ended the transaction (a full disk)
+            raise exc from None
