@@ -1,6 +1,8 @@
 """The application factory."""
 
 import gc
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -33,6 +35,15 @@ and sources. Every edit keeps its history.
 """
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """When the server stops, close the database connections: on SQLite the last one to
+    close folds the write-ahead log into the database and deletes it, which a worker
+    process otherwise leaves for the next server to read through at its first query."""
+    yield
+    app.state.engine.dispose()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app for ``settings`` (default: from the environment)."""
     settings = settings or get_settings()
@@ -42,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         dependencies=[Depends(check_request_params)],
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = create_db_engine(settings.database_url)

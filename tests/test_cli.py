@@ -101,3 +101,22 @@ def test_serve_demo_migrates_and_serves_the_demo_events(
         assert len(events) == 30
         assert len({e["location"]["country"] for e in events}) >= 8
         assert httpx.get(f"{base}/docs").status_code == 200
+
+
+# SQLite only: its write-ahead log is a file beside the database. A database of its own,
+# so that no other connection (the test client's) keeps the log open.
+def test_stopped_server_leaves_no_sqlite_write_ahead_log_behind(tmp_path: Path) -> None:
+    database = tmp_path / "own.db"
+    url = f"sqlite:///{database}"
+    run = CliRunner(env={"SITREP_DATABASE_URL": url})
+    key = run.invoke(main, ["keys", "create", "--name", "desk", "--scope", "write"])
+    headers = {"X-API-Key": key.output.strip().splitlines()[-1]}
+
+    with running_server("--workers", "2", SITREP_DATABASE_URL=url) as base:
+        for _ in range(5):
+            assert httpx.post(f"{base}/v1/events", json=event_payload(), headers=headers).is_success
+        assert Path(f"{database}-wal").exists()
+
+    assert not Path(f"{database}-wal").exists()
+    with running_server(SITREP_DATABASE_URL=url) as base:
+        assert len(httpx.get(f"{base}/v1/events").json()["items"]) == 5

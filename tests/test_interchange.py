@@ -219,6 +219,21 @@ def test_db_upgrade_builds_the_indexes_a_killed_import_left_missing(
     assert event_indexes(database_url) >= EVENT_INDEX_NAMES
 
 
+# SQLite only: its write-ahead log is a file beside the database. A database of its own,
+# so that no other connection (the test client's) keeps the log open.
+def test_import_leaves_no_sqlite_write_ahead_log_behind(tmp_path: Path) -> None:
+    database = tmp_path / "own.db"
+    run = CliRunner(env={"SITREP_DATABASE_URL": f"sqlite:///{database}"})
+    path = _write_csv(tmp_path / "acled.csv", acled.COLUMNS, acled_rows(250))
+
+    result = run.invoke(main, ["import", str(path), "--format", "acled", "--chunk-size", "100"])
+
+    assert result.exit_code == 0, result.output
+    assert not Path(f"{database}-wal").exists()
+    exported = run.invoke(main, ["export", "--format", "ndjson"])
+    assert len(exported.output.splitlines()) == 250
+
+
 def test_ucdp_ged_import(run: CliRunner, client: TestClient) -> None:
     result = run.invoke(main, ["import", str(DATA / "ucdp_ged_sample.csv"), "--format", "ucdp"])
 
