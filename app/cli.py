@@ -5,6 +5,7 @@ import os
 import sys
 import tempfile
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import BinaryIO
 from urllib.parse import parse_qsl
@@ -20,7 +21,7 @@ from tqdm import tqdm
 from app import demo, migrate
 from app.auth import parse_scopes
 from app.config import Settings
-from app.db import create_db_engine, make_session_factory, transaction
+from app.db import close_engine, create_db_engine, make_session_factory, transaction
 from app.errors import AppError
 from app.geo.gazetteer import Gazetteer, default_path
 from app.interchange import export
@@ -109,13 +110,12 @@ def keys_group() -> None:
 
 def _engine() -> Engine:
     """The engine of the configured database, migrated first, and closed when the command
-    ends: SQLite copies its write-ahead log into the database and deletes it when the last
-    connection closes. Left open, an import of 1M events left a 530 MB log for the next
-    process to read through before its first query (docs/performance.md)."""
+    ends (``close_engine``): left open, an import of 1M events left SQLite's write-ahead
+    log, 530 MB, for the next process to read through before its first query."""
     settings = Settings()
     _upgrade(settings.database_url)
     engine = create_db_engine(settings.database_url)
-    click.get_current_context().call_on_close(engine.dispose)
+    click.get_current_context().call_on_close(partial(close_engine, engine))
     return engine
 
 

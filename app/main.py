@@ -10,7 +10,12 @@ from fastapi_offline import FastAPIOffline
 
 from app import observability
 from app.config import Settings, get_settings
-from app.db import create_db_engine, make_read_session_factory, make_session_factory
+from app.db import (
+    close_engine,
+    create_db_engine,
+    make_read_session_factory,
+    make_session_factory,
+)
 from app.deps import check_request_params
 from app.errors import install_error_handlers
 from app.explorer.page import mount_explorer
@@ -37,11 +42,11 @@ and sources. Every edit keeps its history.
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """When the server stops, close the database connections: on SQLite the last one to
-    close folds the write-ahead log into the database and deletes it, which a worker
-    process otherwise leaves for the next server to read through at its first query."""
+    """When the server stops, close the database connections (``close_engine``): a worker
+    process otherwise leaves SQLite's write-ahead log for the next server to read through
+    at its first query."""
     yield
-    app.state.engine.dispose()
+    close_engine(app.state.engine)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
