@@ -78,7 +78,7 @@ def close_engine(engine: Engine) -> None:
     database and empty it.
 
     The last connection to close does that by itself when it can tell it is the last, yet
-    once in about seventy stops of a two-worker server the log was left behind. Left, a
+    once in about eighty stops of a two-worker server the log was left behind. Left, a
     1M-event import's log was 530 MB for the next process to read through before its
     first query (docs/performance.md). A reader or writer in another process can hold the
     checkpoint up: it waits a second at most, then leaves the log to the next checkpoint.
