@@ -16,6 +16,7 @@ from app.deps import (
     Reader,
     Writer,
     WriteSession,
+    reader,
     reading,
     require_json_body,
 )
@@ -25,8 +26,8 @@ from app.interchange.export import ExportFormat
 from app.json_body import StrictJSONRoute
 from app.routers.filters import (
     FILTERS_OPENAPI,
-    EventFiltersDep,
     openapi_parameters,
+    request_filters,
     scope_statuses,
     validated_query,
 )
@@ -285,20 +286,27 @@ def _next_page_url(request: Request, cursor: str) -> str:
     summary="Query events",
     openapi_extra={"parameters": FILTERS_OPENAPI["parameters"] + openapi_parameters(PageParams)},
 )
-def list_events(request: Request, principal: Reader, filters: EventFiltersDep) -> Response:
+def list_events(request: Request) -> Response:
     """Events matching every filter, newest first, in pages linked by opaque keyset cursors.
 
     `sort=distance` (with `near`) orders by great-circle distance. When `place` or a named
     `near` was resolved in the gazetteer, `places` in the response says which place each
     name was taken to mean.
     """
+    # The caller and the filters as ``Reader`` and ``EventFiltersDep`` give them elsewhere,
+    # taken here: the list is the most requested endpoint (``app.deps.reader``).
+    principal = reader(request)
+    filters = request_filters(request)
     asked = validated_query(PageParams, request)
     fmt = asked.format or export.from_accept(request.headers.get("accept", ""))
     sync = filters.updated_since is not None
     scope_statuses(filters, principal, sync=sync)
     sort = asked.sort or (Sort.UPDATED_ASC if sync else Sort.OCCURRED_DESC)
     limit, cursor = asked.limit, asked.cursor
-    columns = event_query.stored_columns(csv=fmt == ExportFormat.CSV)
+    columns = event_query.stored_columns(
+        csv=fmt == ExportFormat.CSV,
+        status=Status.RETRACTED in filters.statuses and not principal.sees_unpublished,
+    )
     if fmt in export.STREAMED and limit is None:
         rows = event_query.iter_rows(
             request.app.state.engine, filters=filters, sort=sort, columns=columns
@@ -336,13 +344,16 @@ def list_events(request: Request, principal: Reader, filters: EventFiltersDep) -
     if fmt != ExportFormat.JSON:
         body = b"".join(export.render(fmt, items))
         return Response(body, media_type=export.MEDIA_TYPES[fmt], headers=headers)
-    listing = (
-        '{"items":['
-        + ",".join(items)
-        + '],"next_cursor":'
-        + orjson.dumps(page.next_cursor).decode()
-        + (',"places":' + orjson.dumps(places).decode() if places else "")
-        + "}"
+    # Joined, not added up: each + would copy the whole page again.
+    listing = "".join(
+        [
+            '{"items":[',
+            ",".join(items),
+            '],"next_cursor":',
+            orjson.dumps(page.next_cursor).decode(),
+            ',"places":' + orjson.dumps(places).decode() if places else "",
+            "}",
+        ]
     )
     return _json(listing, headers=headers)
 

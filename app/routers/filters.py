@@ -219,8 +219,13 @@ def validated_query(model: type[Params], request: Request) -> Params:
         raise invalid_input(exc.errors(), loc=["query"]) from None
 
 
-async def event_filters(request: Request) -> EventFilters:
+def request_filters(request: Request) -> EventFilters:
+    """The request's filters; 422 naming any that is not valid."""
     return build_filters(validated_query(FilterParams, request), request.app.state.gazetteer)
+
+
+async def event_filters(request: Request) -> EventFilters:
+    return request_filters(request)
 
 
 def scope_statuses(filters: EventFilters, principal: Principal, *, sync: bool) -> None:
