@@ -53,6 +53,10 @@ def create_db_engine(url: str) -> Engine:
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         pool_size=SQLITE_POOL_SIZE,
         max_overflow=10,
+        # The connection used last is handed out first: its page cache is likely still in
+        # the CPU's caches, where the oldest one's is not (under load a page's SQL took
+        # 300 us of CPU taking connections in turn, 180 us this way; docs/performance.md).
+        pool_use_lifo=True,
     )
 
     @event.listens_for(engine, "connect")

@@ -371,3 +371,23 @@ def test_unreadable_ndjson_line_stops_the_import_with_its_chunk_unwritten(
     assert result.exit_code == 1
     assert "line 4" in result.output and "from line 3 on" in result.output
     assert len(client.get("/v1/events").json()["items"]) == 2
+
+
+def test_pages_and_exports_keep_non_ascii_text_beside_ascii(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    # The JSON page and the CSV are put together from each event's stored text; one
+    # non-ASCII event among ASCII ones must come back as written, in every format.
+    titles = ["Shelling of Kharkiv", "Обстріл Харкова", "Strike near Izium", "Frappe à Kherson 🚀"]
+    for day, title in enumerate(titles, 1):
+        body = event_payload(title=title, occurred_on=f"2024-05-{day:02d}")
+        assert client.post("/v1/events", json=body, headers=writer).status_code == 201
+    newest_first = titles[::-1]
+
+    page = client.get("/v1/events")
+    assert page.headers["content-type"] == "application/json"
+    assert [e["title"] for e in page.json()["items"]] == newest_first
+    for query in ("format=csv&limit=10", "format=csv"):  # a page, and the streamed export
+        response = client.get(f"/v1/events?{query}")
+        rows = csv.DictReader(io.StringIO(response.content.decode("utf-8")))
+        assert [row["title"] for row in rows] == newest_first

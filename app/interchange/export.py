@@ -59,14 +59,18 @@ def _csv(
 
 
 def flat_csv(lines: Iterable[str], chunk_rows: int = 1000) -> Iterator[bytes]:
-    """The flat CSV export from stored lines (``event_lines.csv_row``): no document is parsed."""
-    chunk = [flat.HEADER]
+    """The flat CSV export from stored lines (``event_lines.csv_row``): no document is parsed.
+
+    Each line is encoded alone: a str joined from them is wide if one line is not ASCII,
+    which made encoding a chunk several times slower than copying it.
+    """
+    chunk = [flat.HEADER.encode()]
     for line in lines:
-        chunk.append(line)
+        chunk.append(line.encode())
         if len(chunk) >= chunk_rows:
-            yield "".join(chunk).encode()
+            yield b"".join(chunk)
             chunk = []
-    yield "".join(chunk).encode()
+    yield b"".join(chunk)
 
 
 def _geojson(documents: Iterable[str]) -> Iterator[bytes]:
