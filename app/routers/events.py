@@ -89,11 +89,11 @@ def _json(
     return Response(body, status_code=status_code, media_type=JSON, headers=headers)
 
 
-def _document_response(doc: dict[str, Any], status_code: int = 200) -> Response:
-    headers = {"ETag": etag(doc["id"], doc["version"])}
+def _event_response(event: events.Served, status_code: int = 200) -> Response:
+    headers = {"ETag": etag(event.id, event.version)}
     if status_code == 201:
-        headers["Location"] = f"/v1/events/{doc['id']}"
-    return _json(orjson.dumps(doc), status_code, headers)
+        headers["Location"] = f"/v1/events/{event.id}"
+    return _json(event.document, status_code, headers)
 
 
 def _idempotent(
@@ -156,7 +156,7 @@ def create_event(
         idempotency_key,
         event,
         prepared,
-        lambda docs: _document_response(docs[0], 201),
+        lambda stored: _event_response(stored[0], 201),
     )
 
 
@@ -183,7 +183,7 @@ def create_batch(
         idempotency_key,
         batch,
         prepared,
-        lambda docs: _json(orjson.dumps({"items": docs}), 201),
+        lambda stored: _json(f'{{"items":[{",".join(e.document for e in stored)}]}}', 201),
     )
 
 
@@ -193,7 +193,7 @@ def _store(
     key: str | None,
     body: BaseModel,
     prepared: list[events.NewEvent],
-    respond: Callable[[list[dict[str, Any]]], Response],
+    respond: Callable[[list[events.Served]], Response],
 ) -> Response:
     """Store events prepared before this request's turn to write, committed with the other
     writes waiting for it (``app.group_commit``), once per Idempotency-Key."""
@@ -415,7 +415,7 @@ def patch_event(
     if_match: IfMatch = None,
 ) -> Response:
     """Apply a merge patch. Bumps `version` and keeps a revision when anything changed."""
-    doc, _ = events.update_event(
+    event, _ = events.update_event(
         session,
         event_id=event_id,
         patch=patch,
@@ -423,7 +423,7 @@ def patch_event(
         gazetteer=gazetteer,
         if_match=_if_match_version(if_match, event_id),
     )
-    return _document_response(doc)
+    return _event_response(event)
 
 
 @router.delete(
@@ -437,7 +437,7 @@ def retract_event(
     if_match: IfMatch = None,
 ) -> Response:
     """Soft delete: the event's status becomes `retracted`; the record and history stay."""
-    doc, _ = events.update_event(
+    event, _ = events.update_event(
         session,
         event_id=event_id,
         patch={"status": Status.RETRACTED.value},
@@ -446,7 +446,7 @@ def retract_event(
         if_match=_if_match_version(if_match, event_id),
         action="retracted",
     )
-    return Response(status_code=204, headers={"ETag": etag(doc["id"], doc["version"])})
+    return Response(status_code=204, headers={"ETag": etag(event.id, event.version)})
 
 
 @router.get(

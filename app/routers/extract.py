@@ -94,5 +94,5 @@ def _save(
         stored = events.create(
             session, events=bodies, principal=principal, gazetteer=gazetteer, batch=True
         )
-    for draft, doc in zip(drafts, stored, strict=True):
-        draft["id"] = doc["id"]
+    for draft, event in zip(drafts, stored, strict=True):
+        draft["id"] = event.id

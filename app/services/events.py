@@ -180,17 +180,12 @@ def _insert_children(connection: Connection, rows: dict[type[Base], list[dict[st
 
 
 def _revision(
-    doc: dict[str, Any],
-    row: dict[str, Any],
-    *,
-    action: str,
-    principal: Principal,
-    changes: dict[str, Any],
+    row: dict[str, Any], *, action: str, principal: Principal, changes: dict[str, Any]
 ) -> dict[str, Any]:
     """The ``revisions`` row of a write that left the event with this stamped row."""
     return {
-        "event_id": doc["id"],
-        "version": doc["version"],
+        "event_id": row["id"],
+        "version": row["version"],
         "action": action,
         "changed_at": row["updated_at"],
         "key_name": principal.name,
@@ -219,6 +214,15 @@ def _placed(
     return event.model_copy(update={"location": placed.location}), placed
 
 
+class Served(NamedTuple):
+    """What a read of one event needs, without an ORM object."""
+
+    id: str
+    version: int
+    status: str
+    document: str
+
+
 @dataclass
 class NewEvent:
     """An event placed and built, but for its times, which ``_stamp`` gives it when it is
@@ -226,19 +230,25 @@ class NewEvent:
     processes, and a POST before its turn to write.
 
     Its document and CSV line are rendered here without the times, which are the last two
-    keys of the document and the last cell of the line: stamping appends them.
+    keys of the document and the last cell of the line: stamping appends them. It keeps no
+    document as a dict: an import's workers send what they build back through a pipe, and
+    the nested dict was a third of those bytes.
     """
 
-    doc: dict[str, Any]
     row: dict[str, Any]
     children: dict[type[Base], list[dict[str, Any]]]
     unstamped_json: bytes
     unstamped_line: str
+    line: str = ""  # the stamped CSV line
+
+
+def _served(event: NewEvent) -> Served:
+    row = event.row
+    return Served(row["id"], row["version"], row["status"], row["document"])
 
 
 def _built(doc: dict[str, Any], event: EventCreate, placed: Placed) -> NewEvent:
     return NewEvent(
-        doc=doc,
         row=_event_row(doc, event, placed),
         children=_child_rows(doc["id"], event),
         unstamped_json=orjson.dumps(doc),
@@ -247,21 +257,21 @@ def _built(doc: dict[str, Any], event: EventCreate, placed: Placed) -> NewEvent:
 
 
 def _stamp(event: NewEvent, *, created_at: datetime, updated_at: datetime) -> None:
-    """Give the event's document and ``events`` row their times, and the row its document."""
+    """Give the event's ``events`` row its times and its document, and the event its line."""
     created, updated = rfc3339(created_at), rfc3339(updated_at)
-    event.doc["created_at"], event.doc["updated_at"] = created, updated
     event.row["created_at"], event.row["updated_at"] = created_at, updated_at
     times = f',"created_at":"{created}","updated_at":"{updated}"}}'
     event.row["document"] = event.unstamped_json[:-1].decode() + times
+    event.line = event.unstamped_line[:-1] + updated + "\n"
 
 
 def _line(event: NewEvent) -> dict[str, Any]:
     """The ``event_lines`` row of a stamped event."""
     return {
         "occurred_on": event.row["occurred_on"],
-        "id": event.doc["id"],
+        "id": event.row["id"],
         "status": event.row["status"],
-        "csv_row": event.unstamped_line[:-1] + event.doc["updated_at"] + "\n",
+        "csv_row": event.line,
     }
 
 
@@ -292,9 +302,9 @@ def prepare(
     return prepared
 
 
-def store(session: Session, events: list[NewEvent], principal: Principal) -> list[dict[str, Any]]:
+def store(session: Session, events: list[NewEvent], principal: Principal) -> list[Served]:
     """Write prepared events all together, stamped with the time of writing; 409 if any
-    ``external_id`` is taken (naming the item). Returns their documents."""
+    ``external_id`` is taken (naming the item). Returns them as served."""
     if not events:
         return []
     connection = session.connection()
@@ -327,13 +337,10 @@ def store(session: Session, events: list[NewEvent], principal: Principal) -> lis
     insert_rows(
         connection,
         Revision,
-        [
-            _revision(e.doc, e.row, action="created", principal=principal, changes={})
-            for e in events
-        ],
+        [_revision(e.row, action="created", principal=principal, changes={}) for e in events],
     )
     rollup.record(connection, added=[e.row for e in events])
-    return [e.doc for e in events]
+    return [_served(e) for e in events]
 
 
 def create(
@@ -343,18 +350,9 @@ def create(
     principal: Principal,
     gazetteer: Gazetteer,
     batch: bool = False,
-) -> list[dict[str, Any]]:
+) -> list[Served]:
     """Prepare and store events (see ``prepare`` and ``store`` for the errors)."""
     return store(session, prepare(events, gazetteer=gazetteer, batch=batch), principal)
-
-
-class Served(NamedTuple):
-    """What a read of one event needs, without an ORM object."""
-
-    id: str
-    version: int
-    status: str
-    document: str
 
 
 _R = TypeVar("_R", Event, Served)
@@ -421,8 +419,8 @@ def update_event(
     gazetteer: Gazetteer,
     if_match: int | None,
     action: str = "updated",
-) -> tuple[dict[str, Any], bool]:
-    """Apply a merge patch; returns the document and whether anything changed.
+) -> tuple[Served, bool]:
+    """Apply a merge patch; returns the event as served and whether anything changed.
 
     The row is updated only if its version is still the one read, so of two racing
     writers exactly one wins and the other gets 412.
@@ -447,7 +445,7 @@ def update_event(
         f: {"before": current[f], "after": new[f]} for f in WRITABLE_FIELDS if current[f] != new[f]
     }
     if not changes:
-        return current_doc, False
+        return Served(row.id, row.version, row.status, row.document), False
     if (
         current["status"] == Status.RETRACTED
         and "status" in changes
@@ -465,10 +463,11 @@ def update_event(
 
     changed = _built(_document(new, event_id=event_id, version=row.version + 1), event, placed)
     _stamp(changed, created_at=row.created_at, updated_at=datetime.now(UTC))
-    doc, values = changed.doc, dict(changed.row)
+    values = dict(changed.row)
     del values["id"], values["created_at"]
     # Read before the update, which the session copies into ``row``.
     before = {name: getattr(row, name) for name in rollup.SOURCE_COLUMNS}
+    occurred_on = row.occurred_on
     updated = session.scalar(
         update(Event)
         .where(Event.id == event_id, Event.version == row.version)
@@ -480,7 +479,7 @@ def update_event(
     rollup.record(session.connection(), added=[values], removed=[before])
     session.execute(
         update(EventLine)
-        .where(EventLine.id == event_id, EventLine.occurred_on == before["occurred_on"])
+        .where(EventLine.id == event_id, EventLine.occurred_on == occurred_on)
         .values(**_line(changed))
     )
     for model in _CHILD_TABLES:
@@ -490,9 +489,9 @@ def update_event(
     insert_rows(
         connection,
         Revision,
-        [_revision(doc, values, action=action, principal=principal, changes=changes)],
+        [_revision(changed.row, action=action, principal=principal, changes=changes)],
     )
-    return doc, True
+    return _served(changed), True
 
 
 def history(session: Session, *, event_id: str, principal: Principal) -> list[Revision]:
