@@ -6,10 +6,13 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from functools import cache, lru_cache
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     Connection,
+    Date,
+    DateTime,
     Dialect,
     Engine,
     Index,
@@ -26,7 +29,7 @@ from sqlalchemy.schema import CreateIndex
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from app.models.base import Base
+from app.models.base import Base, UTCDateTime
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # One connection per request thread (anyio's default limit is 40), kept open: a new SQLite
@@ -133,17 +136,15 @@ def insert_rows(
     the compiled statement, which was a third of a bulk import's writing time; here each
     value goes through its column type's bind processor, as SQLAlchemy would bind it, into
     the driver's parameter rows, which go straight to the driver's cursor (SQLAlchemy's
-    execution around each statement was a twelfth of a POST, docs/performance.md).
+    execution around each statement was a twelfth of a POST, docs/performance.md). The
+    values are bound a column at a time (``_bound``).
     """
     if not rows:
         return
     sql, binders, named = _bulk_load(connection.dialect, model, tuple(rows[0]), upsert)
-    values: list[Any] = [
-        tuple([row[key] if bind is None else bind(row[key]) for key, bind in binders])
-        for row in rows
-    ]
+    values: list[Any] = list(zip(*(_bound(rows, binder) for binder in binders), strict=True))
     if named:
-        names = [key for key, _ in binders]
+        names = [binder.key for binder in binders]
         values = [dict(zip(names, row, strict=True)) for row in values]
     dbapi_error = connection.dialect.loaded_dbapi.Error
     cursor: Any = connection.connection.cursor()
@@ -234,20 +235,36 @@ def create_missing_indexes(connection: Connection, indexes: Iterable[Index]) -> 
             connection.exec_driver_sql("PRAGMA threads=0")
 
 
-Binder = tuple[str, Callable[[Any], Any] | None]
+class Binder(NamedTuple):
+    key: str
+    process: Callable[[Any], Any] | None  # the type's bind processor; None: taken as it is
+    repeats: bool  # a date or a time, which many rows of one write share
+
+
+def _bound(rows: Sequence[dict[str, Any]], binder: Binder) -> list[Any]:
+    """One column's values as the driver takes them. A column at a time, the loops run in
+    C (``map``), and each distinct date or time is bound once: binding row by row was a
+    third of a bulk import's writing time (docs/performance.md)."""
+    values = list(map(itemgetter(binder.key), rows))
+    process = binder.process
+    if process is None:
+        return values
+    if binder.repeats:
+        bound = {value: process(value) for value in set(values)}
+        return list(map(bound.__getitem__, values))
+    return list(map(process, values))
 
 
 @cache
 def _bulk_load(
     dialect: Dialect, model: type[Base], keys: tuple[str, ...], upsert: Insert | None
 ) -> tuple[str, list[Binder], bool]:
-    """The statement that loads rows of these columns (``insert_rows``), each parameter's
-    bind processor (None where the driver takes the value as it is) in the statement's
-    order, and whether the driver takes the parameters by name."""
+    """The statement that loads rows of these columns (``insert_rows``), how to bind each
+    parameter in the statement's order, and whether the driver takes them by name."""
     if dialect.name == "postgresql" and upsert is None:
         quote = dialect.identifier_preparer
-        columns = ", ".join(quote.quote(key) for key in keys)
-        sql = f"COPY {quote.format_table(model.__table__)} ({columns}) FROM STDIN"
+        names = ", ".join(quote.quote(key) for key in keys)
+        sql = f"COPY {quote.format_table(model.__table__)} ({names}) FROM STDIN"
         order: Sequence[str] = keys
         named = False
     else:
@@ -255,8 +272,16 @@ def _bulk_load(
         compiled = statement.compile(dialect=dialect, column_keys=list(keys), for_executemany=True)
         sql, order, named = str(compiled), compiled.positiontup or keys, not compiled.positional
         assert set(order) == set(keys)
-    types = {key: model.__table__.c[key].type.dialect_impl(dialect) for key in keys}
-    return sql, [(key, types[key].bind_processor(dialect)) for key in order], named
+    types = {key: model.__table__.c[key].type for key in keys}
+    binders = [
+        Binder(
+            key,
+            types[key].dialect_impl(dialect).bind_processor(dialect),
+            isinstance(types[key], Date | DateTime | UTCDateTime),
+        )
+        for key in order
+    ]
+    return sql, binders, named
 
 
 # Any constant works; it names the lock that PostgreSQL writers take in turn.

@@ -30,7 +30,8 @@ KEY = (
 FIGURES = ("events", "fatalities", "injured")
 # The event row columns a bucket's key and figures come from.
 SOURCE_COLUMNS = (
-    "occurred_on",
+    "week_start",
+    "month_start",
     "country",
     "status",
     "admin1",
@@ -67,18 +68,18 @@ def whole_buckets(date_from: date | None, date_to: date | None) -> tuple[date | 
 
 
 def _contribution(row: Mapping[str, Any], sign: int) -> dict[str, Any]:
-    day = row["occurred_on"]
+    week_start, month_start = row["week_start"], row["month_start"]
     return {
         "country": row["country"] or "",
-        "first_day": bucket_start(day),
+        "first_day": max(week_start, month_start),  # bucket_start(occurred_on)
         "status": row["status"],
         "admin1": row["admin1"] or "",
         "admin1_key": row["admin1_key"] or "",
         "admin1_code": row["admin1_code"] or "",
         "event_type": row["event_type"],
         "sub_event_type": row["sub_event_type"] or "",
-        "week_start": period_start(day, Interval.WEEK),
-        "month_start": period_start(day, Interval.MONTH),
+        "week_start": week_start,
+        "month_start": month_start,
         "events": sign,
         "fatalities": sign * (row["fatalities_best"] or 0),
         "injured": sign * (row["injured_best"] or 0),
