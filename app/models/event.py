@@ -72,7 +72,6 @@ class Event(Base):
         Index(
             "ix_events_occurred_on_id_place", "occurred_on", "id", "latitude", "longitude", "status"
         ),
-        Index("ix_events_country_occurred_on_id", "country", "occurred_on", "id"),
         Index("ix_events_updated_at_id", "updated_at", "id"),
         Index("ix_events_location_key", "location_key"),
         Index("ix_events_admin1_key", "admin1_key"),
@@ -90,11 +89,13 @@ class Event(Base):
             "longitude",
             "status",
         ),
-        # Covers GET /v1/stats by country and period without reading the wide rows.
+        # A country's events in date order (keyset pagination), which also covers GET
+        # /v1/stats by country and period without reading the wide rows (migration 0008).
         Index(
-            "ix_events_stats",
+            "ix_events_country_occurred_on_id_stats",
             "country",
             "occurred_on",
+            "id",
             "status",
             "admin1",
             "event_type",
