@@ -9,6 +9,7 @@ from functools import cache, lru_cache
 from operator import itemgetter
 from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy import (
     Connection,
     Date,
@@ -37,6 +38,15 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 SQLITE_POOL_SIZE = 40
 
 
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+# JSON columns (an event's damage, a revision's changes) through orjson: the standard
+# library's encoder took 4-14 us a value here against under 1, and every write stores both.
+_JSON_COLUMNS: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+
+
 def create_db_engine(url: str) -> Engine:
     """Build an engine; SQLite gets WAL, a busy timeout and explicit ``BEGIN``.
 
@@ -49,10 +59,13 @@ def create_db_engine(url: str) -> Engine:
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if not parsed.drivername.startswith("sqlite"):
-        return create_engine(parsed, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        return create_engine(
+            parsed, pool_pre_ping=True, pool_size=10, max_overflow=10, **_JSON_COLUMNS
+        )
 
     engine = create_engine(
         parsed,
+        **_JSON_COLUMNS,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         pool_size=SQLITE_POOL_SIZE,
         max_overflow=10,
