@@ -102,6 +102,59 @@ def test_batch_creates_every_event(client: TestClient, writer: dict[str, str]) -
     assert len(_all_events(client)) == 3
 
 
+def test_a_large_batch_is_stored_and_served_field_for_field(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    # Enough events that their rows are bound a column at a time, sharing dates.
+    items = [
+        event_payload(
+            external_id=f"batch-{i}",
+            occurred_on=f"2024-05-{20 + i % 3}",
+            actors=[
+                {
+                    "name": "Military Forces of Russia",
+                    "role": "perpetrator",
+                    "attribution": "alleged",
+                    "attributed_by": "Ukrainian Air Force",
+                }
+            ],
+            munitions=[{"type": "drone", "launched": 40 + i, "intercepted": 31}],
+            sources=[
+                {
+                    "name": "Reuters",
+                    "kind": "media",
+                    "url": f"https://example.org/{i}",
+                    "published_on": f"2024-05-{21 + i % 3}" if i % 2 else None,
+                }
+            ],
+            damage=["residential", "energy"] if i % 2 else [],
+            tags=["night-attack", "Night-Attack"],
+        )
+        for i in range(12)
+    ]
+
+    response = client.post("/v1/events/batch", json={"events": items}, headers=writer)
+
+    assert response.status_code == 201
+    stored = response.json()["items"]
+    for sent, event in zip(items, stored, strict=True):
+        assert client.get(f"/v1/events/{event['id']}").json() == event
+        for field in ("occurred_on", "actors", "damage"):
+            assert event[field] == sent[field]
+        assert event["munitions"][0]["launched"] == sent["munitions"][0]["launched"]
+        assert event["sources"][0]["published_on"] == sent["sources"][0]["published_on"]
+        assert event["tags"] == ["night-attack", "Night-Attack"]
+    by_children = client.get(
+        "/v1/events",
+        params={"actor": "military forces of russia", "source": "REUTERS", "tag": "night-attack"},
+    ).json()["items"]
+    assert len(by_children) == 12
+    by_row = client.get(
+        "/v1/events", params={"country": "UA", "date_from": "2024-05-21", "date_to": "2024-05-21"}
+    ).json()["items"]
+    assert sorted(e["external_id"] for e in by_row) == ["batch-1", "batch-10", "batch-4", "batch-7"]
+
+
 def test_batch_with_one_bad_item_names_its_index_and_stores_nothing(
     client: TestClient, writer: dict[str, str]
 ) -> None:
