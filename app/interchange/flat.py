@@ -83,7 +83,7 @@ def to_row(event: dict[str, Any]) -> list[Any]:
 
 class _LineWriter(threading.local):
     """A CSV writer per thread that keeps the one line it is given: ``writerow`` hands its
-    file the whole line at once. Making a writer and a buffer for every line cost a fifth
+    file the whole line at once. Making a writer and a buffer for every line cost a quarter
     of writing it (6.3 against 4.7 us a line)."""
 
     def __init__(self) -> None:

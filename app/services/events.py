@@ -79,8 +79,9 @@ def _document(data: dict[str, Any], *, event_id: str, version: int) -> dict[str,
 
 def _event_row(doc: dict[str, Any], event: EventCreate, placed: Placed) -> dict[str, Any]:
     """The ``events`` row, but for its times and document (``_stamp``). Its values come from
-    the document, whose enums are already their values (reading each enum's ``value`` was a
-    tenth of preparing an event), but for the dates, which the columns take as dates."""
+    the document, whose enums are already their values (the model's are read through a
+    property call each, about sixteen an event), but for the dates, which the columns take
+    as dates."""
     loc = doc["location"]
     latitude, longitude = loc["latitude"], loc["longitude"]
     fatalities, injured = doc["fatalities"], doc["injured"]
@@ -209,8 +210,8 @@ class NewEvent:
 
     Its document and CSV line are rendered here without the times, which are the last two
     keys of the document and the last cell of the line: stamping appends them. It keeps no
-    document as a dict: an import's workers send what they build back through a pipe, and
-    the nested dict was a third of those bytes.
+    document as a dict: an import's workers send what they build back through a pipe,
+    and with the nested dict that took 59 us an event to pickle and unpickle, against 37.
     """
 
     row: dict[str, Any]
