@@ -1,6 +1,5 @@
 """``/v1/extract``: draft events, with evidence, from the text of a news report."""
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -14,6 +13,7 @@ from app.extract.reader import ReportReader
 from app.geo.gazetteer import Gazetteer
 from app.json_body import StrictJSONRoute
 from app.schemas.event import EventCreate, SourceRef
+from app.schemas.moment import CalendarDate
 from app.schemas.problem import PROBLEM_RESPONSES
 from app.services import events
 
@@ -26,7 +26,7 @@ class Report(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(min_length=1, max_length=50_000, description="The report, in English.")
-    published_on: date = Field(description='Relative dates ("on Tuesday") count from here.')
+    published_on: CalendarDate = Field(description='Relative dates ("on Tuesday") count from here.')
     source: SourceRef | None = None
 
 

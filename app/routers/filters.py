@@ -1,7 +1,6 @@
 """Query parameters shared by ``GET /v1/events`` and ``GET /v1/stats``."""
 
 import math
-from datetime import date
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -12,7 +11,7 @@ from app.deps import require
 from app.errors import ValidationFailed, invalid_input
 from app.geo.gazetteer import Gazetteer, unknown_place
 from app.geo.names import fold_name
-from app.schemas.moment import UTCMoment
+from app.schemas.moment import CalendarDate, UTCMoment
 from app.schemas.vocabulary import SUB_EVENT_TYPES, EventType, Status, normalise_country
 from app.services.event_query import Box, Circle, EventFilters, default_statuses
 from app.services.events import fold
@@ -93,8 +92,10 @@ class FilterParams(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    date_from: date | None = Field(None, description="Inclusive lower bound on occurred_on.")
-    date_to: date | None = Field(None, description="Inclusive upper bound on occurred_on.")
+    date_from: CalendarDate | None = Field(
+        None, description="Inclusive lower bound on occurred_on."
+    )
+    date_to: CalendarDate | None = Field(None, description="Inclusive upper bound on occurred_on.")
     updated_since: UTCMoment | None = Field(
         None,
         description="Only events changed after this time (RFC 3339), retractions included as "

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from app.schemas.example import EXAMPLE_EVENT, EXAMPLE_EVENT_INPUT
-from app.schemas.moment import UTCMoment
+from app.schemas.moment import CalendarDate, UTCMoment
 from app.schemas.vocabulary import (
     ACLED_TAXONOMY,
     ActorRole,
@@ -26,8 +26,9 @@ from app.schemas.vocabulary import (
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Count = Annotated[int, Field(ge=0, le=100_000_000)]
-# Events are dated in local time; UTC+14 is the furthest ahead any clock runs.
+# Events are dated in local time; clocks run from 12 hours behind UTC to 14 ahead.
 _LATEST_UTC_OFFSET = timedelta(hours=14)
+_EARLIEST_UTC_OFFSET = timedelta(hours=12)
 
 
 class _Input(BaseModel):
@@ -99,7 +100,7 @@ class SourceRef(_Input):
     name: Name
     kind: SourceKind | None = None
     url: str | None = Field(default=None, max_length=2000)
-    published_on: date | None = None
+    published_on: CalendarDate | None = None
 
     @field_validator("url")
     @classmethod
@@ -129,8 +130,10 @@ class EventCreate(_Input):
     sub_event_type: str | None = Field(
         default=None, description="ACLED sub-event type; must belong to `event_type`."
     )
-    occurred_on: date = Field(description="Local date of the event; not after today.")
-    occurred_at: UTCMoment | None = None
+    occurred_on: CalendarDate = Field(description="Local date of the event; not after today.")
+    occurred_at: UTCMoment | None = Field(
+        default=None, description="The moment, if known; it falls on `occurred_on` locally."
+    )
     date_precision: DatePrecision = DatePrecision.DAY
     location: Location
     actors: list[ActorRef] = Field(default_factory=list, max_length=50)
@@ -167,9 +170,19 @@ class EventCreate(_Input):
 
     @field_validator("occurred_at")
     @classmethod
-    def _not_future_time(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value > datetime.now(UTC) + timedelta(minutes=5):
+    def _on_its_day(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
+        """Not in the future, and on ``occurred_on`` by some clock (UTC-12 to UTC+14)."""
+        if value is None:
+            return value
+        if value > datetime.now(UTC) + timedelta(minutes=5):
             raise ValueError("occurred_at is in the future")
+        day = info.data.get("occurred_on")
+        earliest, latest = (
+            (value - _EARLIEST_UTC_OFFSET).date(),
+            (value + _LATEST_UTC_OFFSET).date(),
+        )
+        if day is not None and not earliest <= day <= latest:
+            raise ValueError(f"{value.isoformat()} is not on {day.isoformat()} in any time zone")
         return value
 
     @field_validator("damage", "tags")

@@ -23,6 +23,18 @@ BAD_BODIES = [
         id="future-date",
     ),
     pytest.param({"occurred_on": "2024-02-30"}, ["body", "occurred_on"], id="impossible-date"),
+    # Pydantic alone reads a number as seconds since 1970: 0 was stored as 1970-01-01.
+    pytest.param({"occurred_on": 0}, ["body", "occurred_on"], id="date-as-number"),
+    pytest.param({"occurred_on": "86400"}, ["body", "occurred_on"], id="date-as-number-text"),
+    pytest.param({"occurred_at": 1716640000}, ["body", "occurred_at"], id="time-as-number"),
+    pytest.param(
+        {"occurred_at": "2024-07-01T12:00:00Z"}, ["body", "occurred_at"], id="time-off-its-day"
+    ),
+    pytest.param(
+        {"sources": [{"name": "X", "published_on": 0}]},
+        ["body", "sources", 0, "published_on"],
+        id="published-as-number",
+    ),
     pytest.param(
         {"location": _location(country="Narnia")},
         ["body", "location", "country"],
@@ -97,3 +109,44 @@ def test_missing_required_field_is_named(client: TestClient, writer: dict[str, s
 
     assert response.status_code == 422
     assert response.json()["errors"] == [{"loc": ["body", "occurred_on"], "msg": "Field required"}]
+
+
+@pytest.mark.parametrize(
+    ("moment", "in_utc"),
+    [
+        ("2024-05-24T13:00:00Z", "2024-05-24T13:00:00Z"),  # the 25th at 03:00 in UTC+14
+        ("2024-05-25T23:00:00-12:00", "2024-05-26T11:00:00Z"),  # the 25th in UTC-12
+    ],
+)
+def test_a_time_on_its_date_by_any_clock_is_kept_in_utc(
+    client: TestClient, writer: dict[str, str], moment: str, in_utc: str
+) -> None:
+    response = client.post(
+        "/v1/events",
+        json=event_payload(occurred_on="2024-05-25", occurred_at=moment),
+        headers=writer,
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json()["occurred_at"] == in_utc
+
+
+def test_a_patch_moving_the_date_away_from_its_time_is_refused(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    body = event_payload(occurred_on="2024-05-25", occurred_at="2024-05-25T10:00:00Z")
+    event = client.post("/v1/events", json=body, headers=writer).json()
+
+    moved = client.patch(
+        f"/v1/events/{event['id']}", json={"occurred_on": "2024-05-20"}, headers=writer
+    )
+    both = client.patch(
+        f"/v1/events/{event['id']}",
+        json={"occurred_on": "2024-05-20", "occurred_at": "2024-05-20T08:00:00Z"},
+        headers=writer,
+    )
+
+    assert moved.status_code == 422
+    assert moved.json()["errors"][0]["loc"] == ["body", "occurred_at"]
+    assert both.status_code == 200, both.text
+    assert both.json()["version"] == event["version"] + 1

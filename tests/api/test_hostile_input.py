@@ -145,3 +145,33 @@ def test_moments_beyond_the_years_utc_can_hold_are_422_naming_the_field(
         assert response.status_code == 422, (loc, response.text)
         assert response.json()["errors"][0]["loc"][:2] == list(loc), response.text
     assert len(client.get("/v1/events").json()["items"]) == 1
+
+
+def test_numbers_are_not_read_as_dates_anywhere(
+    client: TestClient, writer: dict[str, str], admin: dict[str, str]
+) -> None:
+    event = client.post("/v1/events", json=event_payload(), headers=writer).json()
+    report = "Eleven people were killed in Kharkiv when a missile hit an apartment block."
+    responses = {
+        ("query", "date_from"): client.get("/v1/events", params={"date_from": "0"}),
+        ("query", "updated_since"): client.get(
+            "/v1/events", params={"updated_since": "1700000000"}
+        ),
+        ("query", "as_of"): client.get(f"/v1/events/{event['id']}", params={"as_of": "0"}),
+        ("body", "published_on"): client.post(
+            "/v1/extract?save=true", json={"text": report, "published_on": 0}, headers=writer
+        ),
+        ("body", "expires_at"): client.post(
+            "/v1/keys",
+            json={"name": "numeric", "scopes": ["read"], "expires_at": 4102444800},
+            headers=admin,
+        ),
+    }
+
+    for loc, response in responses.items():
+        assert response.status_code == 422, (loc, response.text)
+        assert response.json()["errors"][0]["loc"][:2] == list(loc), response.text
+    assert len(client.get("/v1/events").json()["items"]) == 1
+    assert "numeric" not in [
+        key["name"] for key in client.get("/v1/keys", headers=admin).json()["items"]
+    ]
