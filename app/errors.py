@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_TYPE_BASE = "urn:sitrep:problem:"
@@ -139,12 +140,32 @@ async def _on_validation_error(_request: Request, exc: Exception) -> Response:
     return problem_response(ValidationFailed(_describe(errors), errors=errors))
 
 
-async def _on_http_error(_request: Request, exc: Exception) -> Response:
+async def _on_http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     error = AppError(str(exc.detail), headers=dict(exc.headers or {}))
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request)
+        error.detail = f"{request.method} is not allowed here; use {' or '.join(allowed)}."
+        error.headers["Allow"] = ", ".join(allowed)
     error.status, error.title = exc.status_code, _TITLES.get(exc.status_code, "Error")
     error.slug = error.title.lower().replace(" ", "-")
     return problem_response(error)
+
+
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the path takes. Starlette's 405 names only those of the first route
+    with the path, and FastAPI makes a route per method: ``Allow: POST`` for the events."""
+    return [
+        method
+        for method in _METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.routes
+        )
+    ]
 
 
 class InsufficientStorage(AppError):

@@ -107,3 +107,24 @@ def test_validation_problem_does_not_echo_the_input(
 
     assert response.status_code == 422
     assert secret not in response.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("PUT", "/v1/events", "GET, POST"),
+        ("OPTIONS", "/v1/events/some-id", "GET, PATCH, DELETE"),
+        ("POST", "/v1/stats", "GET"),
+    ],
+)
+def test_a_method_not_allowed_names_every_method_the_path_takes(
+    client: TestClient, method: str, path: str, allowed: str
+) -> None:
+    response = client.request(method, path)
+
+    assert response.status_code == 405
+    assert response.headers["allow"] == allowed
+    assert (
+        response.json()["detail"]
+        == f"{method} is not allowed here; use {allowed.replace(', ', ' or ')}."
+    )
