@@ -406,8 +406,10 @@ def update_event(
     """
     row = get(session, event_id=event_id, principal=principal)
     if if_match is not None and if_match != row.version:
+        asked = f"version {if_match}" if if_match >= 0 else "no version of this event"
         raise PreconditionFailed(
-            f"The event is at version {row.version}, not {if_match}.", current_version=row.version
+            f"The event is at version {row.version}; If-Match names {asked}.",
+            current_version=row.version,
         )
     current_doc = orjson.loads(row.document)
     current = {field: current_doc[field] for field in WRITABLE_FIELDS}

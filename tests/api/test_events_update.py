@@ -6,6 +6,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import event_payload
@@ -87,9 +88,31 @@ def test_stale_if_match_is_412_and_changes_nothing(
 
     assert response.status_code == 412
     assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "The event is at version 2; If-Match names version 1."
     current = client.get(f"/v1/events/{event['id']}").json()
     assert current["version"] == 2
     assert current["fatalities"]["best"] == 25
+
+
+@pytest.mark.parametrize("if_match", ["null", '"another-event.1"', "W/"])
+def test_an_if_match_naming_no_version_of_the_event_is_412_saying_so(
+    client: TestClient, writer: dict[str, str], if_match: str
+) -> None:
+    event = _create(client, writer)
+
+    response = client.patch(
+        f"/v1/events/{event['id']}", json=_toll(30), headers={**writer, "If-Match": if_match}
+    )
+
+    assert response.status_code == 412
+    assert response.json() == {
+        "type": "urn:sitrep:problem:precondition-failed",
+        "title": "Precondition failed",
+        "status": 412,
+        "detail": "The event is at version 1; If-Match names no version of this event.",
+        "current_version": 1,
+    }
+    assert client.get(f"/v1/events/{event['id']}").json()["version"] == 1
 
 
 def test_patch_that_changes_nothing_keeps_the_version(
