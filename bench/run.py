@@ -10,6 +10,7 @@ concurrency, alternating Sitrep and each peer round by round. Writes a Markdown 
 
 import argparse
 import json
+import math
 import os
 import re
 import shutil
@@ -141,8 +142,9 @@ def interleaved(
             pid = pids.get(name)
             before = cpu_seconds(pid) if pid else 0.0
             result = wrk(url, duration=duration, connections=connections)
-            if pid:
-                result["cpu_ms"] = 1000 * (cpu_seconds(pid) - before) / result["requests"]
+            if pid:  # no request answered in the round: its CPU per request is unbounded
+                spent = 1000 * (cpu_seconds(pid) - before)
+                result["cpu_ms"] = spent / result["requests"] if result["requests"] else math.inf
             results[name].append(result)
     medians: dict[str, dict] = {}
     for name, runs in results.items():

@@ -1,10 +1,15 @@
 """``GET /v1/stats``: aggregates by period and group, in the database."""
 
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from typing import Any
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from app.schemas.example import EXAMPLE_EVENT_INPUT
 from tests.factories import event_payload, wire_report_night
@@ -284,3 +289,35 @@ def test_a_repeated_question_is_answered_afresh_after_each_write(
     assert month_in_ukraine() == (1, 10)
     [draft] = client.get("/v1/stats", params=drafts, headers=writer).json()["buckets"]
     assert draft["events"] == 1
+
+
+def test_the_same_question_asked_at_once_is_computed_once(client: TestClient, stored: None) -> None:
+    """Clients asking what is being computed wait for that answer: the aggregating query
+    runs once. It is slowed here (on the real engine, by 0.3 s) so that the requests meet."""
+    engine = client.app.state.engine  # type: ignore[attr-defined]
+    aggregations = []
+
+    def slow_aggregation(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "GROUP BY" in statement:
+            aggregations.append(statement)
+            time.sleep(0.3)
+
+    params = {"interval": "week", "group_by": "admin1", "country": "UA"}
+    barrier = threading.Barrier(6)
+
+    def ask(_: int) -> tuple[int, bytes]:
+        barrier.wait()
+        response = client.get("/v1/stats", params=params)
+        return response.status_code, response.content
+
+    event.listen(engine, "before_cursor_execute", slow_aggregation)
+    try:
+        with ThreadPoolExecutor(6) as pool:
+            answers = list(pool.map(ask, range(6)))
+    finally:
+        event.remove(engine, "before_cursor_execute", slow_aggregation)
+
+    assert len(aggregations) == 1
+    assert {status for status, _ in answers} == {200}
+    assert len({body for _, body in answers}) == 1
+    assert orjson.loads(answers[0][1])["buckets"]
