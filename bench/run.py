@@ -127,6 +127,7 @@ def interleaved(
     connections: int,
     pids: dict[str, int],
     others: Sequence[int] = (),
+    cached: Sequence[Path] = (),
 ) -> dict[str, dict]:
     """Each URL measured ``rounds`` times, in turn; the median round of each. Before each
     run, the servers (``pids``, by URL name, and ``others``) have finished the last.
@@ -138,6 +139,7 @@ def interleaved(
     results: dict[str, list[dict]] = {name: [] for name in urls}
     for _ in range(rounds):
         for name, url in urls.items():
+            read_into_cache(cached)
             settle({*pids.values(), *others})
             pid = pids.get(name)
             before = cpu_seconds(pid) if pid else 0.0
@@ -152,6 +154,17 @@ def interleaved(
         if "cpu_ms" in runs[0]:
             medians[name]["cpu_ms"] = sorted(r["cpu_ms"] for r in runs)[len(runs) // 2]
     return medians
+
+
+def read_into_cache(paths: Iterable[Path]) -> None:
+    """Read the SQLite files whole before a run, so that it measures serving from the page
+    cache: this machine's kernel pages out what was not touched for a while (DAMON
+    reclaim), and a database left idle through the scenarios before was read from disk
+    again (the export at 3,916 rows/s, batch POSTs at 221 events/s; docs/performance.md)."""
+    for path in paths:
+        with path.open("rb") as file:
+            while file.read(1 << 24):
+                pass
 
 
 def flat_table(source: Path, target: Path) -> None:
@@ -253,7 +266,8 @@ def run_sqlite(args: argparse.Namespace, work: Path, data: Path, report: dict) -
     if not (args.reuse and flat.exists()):
         flat_table(data, flat)
     key = create_key(env)
-    measure(args, env, key, report, peers=True, ceiling_db=db_path, flat=flat)
+    cached = [db_path, flat]
+    measure(args, env, key, report, peers=True, ceiling_db=db_path, flat=flat, cached=cached)
 
 
 def loaded(args: argparse.Namespace, record: Path, url: str, data: Path) -> dict:
@@ -306,13 +320,19 @@ def measure(
     peers: bool,
     ceiling_db: Path | None = None,
     flat: Path | None = None,
+    cached: Sequence[Path] = (),
 ) -> None:
     a = f"/v1/events?country=UA&date_from={MONTH[0]}&date_to={MONTH[1]}&limit=100"
     b = f"/v1/events?bbox={FRONT_BOX}&date_from={MONTH[0]}&date_to={MONTH[1]}&limit=100"
     c = f"/v1/events?near=Kharkiv&radius_km=25&date_from={MONTH[0]}&date_to={MONTH[1]}&limit=100"
     d = "/v1/stats?interval=week&group_by=admin1&country=UA&date_from=2024-01-01&date_to=2024-12-31"
     sitrep_cmd = [str(BIN / "sitrep"), "serve", "--port", "{port}", "--workers", "2"]
-    run = {"rounds": args.rounds, "duration": args.duration, "connections": args.connections}
+    run = {
+        "rounds": args.rounds,
+        "duration": args.duration,
+        "connections": args.connections,
+        "cached": cached,
+    }
     with server(sitrep_cmd, env, "/readyz") as (sitrep, sitrep_pid):
         event_id = httpx.get(f"{sitrep}{a}").json()["items"][0]["id"]
         mine = {"sitrep": sitrep_pid}
@@ -392,6 +412,7 @@ def measure(
         for name, connections in (("G_post", args.connections), ("G_post_2", 2)):
             # At 16 connections a POST's latency is mostly the queue in front of it (16 /
             # throughput); two are a client or two posting reports back to back.
+            read_into_cache(cached)
             settle([sitrep_pid])
             report[name] = wrk(
                 f"{sitrep}/v1/events",
@@ -399,6 +420,7 @@ def measure(
                 connections=connections,
                 script=script,
             )
+        read_into_cache(cached)
         report["F_batch_posts_per_s"] = round(
             batch_posts(
                 sitrep,
