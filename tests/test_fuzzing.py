@@ -15,7 +15,7 @@ from tests.servers import running_server
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
 CHECKS = (
     "not_a_server_error,status_code_conformance,content_type_conformance,"
-    "response_schema_conformance"
+    "response_schema_conformance,negative_data_rejection"
 )
 MIN_REQUESTS = 1000
 
