@@ -31,6 +31,14 @@ _LATEST_UTC_OFFSET = timedelta(hours=14)
 _EARLIEST_UTC_OFFSET = timedelta(hours=12)
 
 
+def _on_day(moment: datetime, day: date) -> bool:
+    """Whether ``moment`` falls on ``day`` by some clock (UTC-12 to UTC+14)."""
+    try:
+        return (moment - _EARLIEST_UTC_OFFSET).date() <= day <= (moment + _LATEST_UTC_OFFSET).date()
+    except OverflowError:  # within hours of the first moment Python holds (year 1)
+        return abs((moment.date() - day).days) <= 1
+
+
 class _Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -177,11 +185,7 @@ class EventCreate(_Input):
         if value > datetime.now(UTC) + timedelta(minutes=5):
             raise ValueError("occurred_at is in the future")
         day = info.data.get("occurred_on")
-        earliest, latest = (
-            (value - _EARLIEST_UTC_OFFSET).date(),
-            (value + _LATEST_UTC_OFFSET).date(),
-        )
-        if day is not None and not earliest <= day <= latest:
+        if day is not None and not _on_day(value, day):
             raise ValueError(f"{value.isoformat()} is not on {day.isoformat()} in any time zone")
         return value
 

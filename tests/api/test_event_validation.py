@@ -30,6 +30,9 @@ BAD_BODIES = [
     pytest.param(
         {"occurred_at": "2024-07-01T12:00:00Z"}, ["body", "occurred_at"], id="time-off-its-day"
     ),
+    pytest.param(  # hours from the first moment Python holds: 500 before
+        {"occurred_at": "0001-01-01T00:00:00Z"}, ["body", "occurred_at"], id="time-in-year-1"
+    ),
     pytest.param(
         {"sources": [{"name": "X", "published_on": 0}]},
         ["body", "sources", 0, "published_on"],
@@ -150,3 +153,14 @@ def test_a_patch_moving_the_date_away_from_its_time_is_refused(
     assert moved.json()["errors"][0]["loc"] == ["body", "occurred_at"]
     assert both.status_code == 200, both.text
     assert both.json()["version"] == event["version"] + 1
+
+
+def test_a_time_in_the_first_hours_python_holds_is_kept(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    body = event_payload(occurred_on="0001-01-01", occurred_at="0001-01-01T00:00:00Z")
+
+    response = client.post("/v1/events", json=body, headers=writer)
+
+    assert response.status_code == 201, response.text
+    assert response.json()["occurred_at"] == "0001-01-01T00:00:00Z"
