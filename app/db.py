@@ -30,6 +30,7 @@ from sqlalchemy.schema import CreateIndex
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from app import checkpoints
 from app.models.base import Base, UTCDateTime
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -47,13 +48,16 @@ def _json_text(value: Any) -> str:
 _JSON_COLUMNS: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
 
 
-def create_db_engine(url: str) -> Engine:
+def create_db_engine(url: str, *, checkpoint_apart: bool = False) -> Engine:
     """Build an engine; SQLite gets WAL, a busy timeout and explicit ``BEGIN``.
 
     pysqlite's own transaction handling starts transactions lazily and cannot
     take the write lock up front, so we switch it off and emit ``BEGIN`` ourselves:
     ``BEGIN IMMEDIATE`` for sessions that will write (see ``write_session``), which
     makes concurrent writers wait for the lock instead of failing on a stale snapshot.
+
+    ``checkpoint_apart``: a server's engine, whose SQLite checkpoints run in a thread of
+    their own rather than in a request's commit (``app.checkpoints``).
     """
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
@@ -83,6 +87,8 @@ def create_db_engine(url: str) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if checkpoint_apart:
+            cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -90,6 +96,8 @@ def create_db_engine(url: str) -> Engine:
         immediate = conn.get_execution_options().get("sqlite_immediate", False)
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
+    if checkpoint_apart:
+        checkpoints.start(engine)
     return engine
 
 
@@ -103,6 +111,7 @@ def close_engine(engine: Engine) -> None:
     first query (docs/performance.md). A reader or writer in another process can hold the
     checkpoint up: it waits a second at most, then leaves the log to the next checkpoint.
     """
+    checkpoints.stop(engine)
     if engine.dialect.name == "sqlite":
         connection = engine.raw_connection()  # outside a transaction, which would hold it up
         try:

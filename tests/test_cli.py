@@ -1,6 +1,9 @@
 """The ``sitrep`` command line, run as a user runs it."""
 
+import sqlite3
+import time
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -121,3 +124,34 @@ def test_stopped_server_leaves_no_sqlite_write_ahead_log_behind(tmp_path: Path) 
     assert not log.exists() or log.stat().st_size == 0
     with running_server(SITREP_DATABASE_URL=url) as base:
         assert len(httpx.get(f"{base}/v1/events").json()["items"]) == 5
+
+
+# SQLite only, like the test above.
+def test_a_running_server_copies_its_writes_into_the_database_file(tmp_path: Path) -> None:
+    """While the server runs, its writes are checkpointed into the database file apart from
+    the requests (``app.checkpoints``): a read of the file alone (``immutable``, which
+    ignores the write-ahead log) finds them. SQLite's own checkpoint would wait for 1,000
+    pages of log."""
+    database = tmp_path / "own.db"
+    url = f"sqlite:///{database}"
+    run = CliRunner(env={"SITREP_DATABASE_URL": url})
+    key = run.invoke(main, ["keys", "create", "--name", "desk", "--scope", "write"])
+    headers = {"X-API-Key": key.output.strip().splitlines()[-1]}
+
+    def in_the_file() -> int | None:
+        try:
+            with closing(sqlite3.connect(f"file:{database}?immutable=1", uri=True)) as file:
+                return int(file.execute("SELECT count(*) FROM events").fetchone()[0])
+        except sqlite3.DatabaseError:  # read while a checkpoint was writing it
+            return None
+
+    with running_server("--workers", "2", SITREP_DATABASE_URL=url) as base:
+        before = in_the_file()
+        for _ in range(5):
+            assert httpx.post(f"{base}/v1/events", json=event_payload(), headers=headers).is_success
+        deadline = time.monotonic() + 10
+        while in_the_file() != 5 and time.monotonic() < deadline:
+            time.sleep(0.2)
+
+        assert before == 0
+        assert in_the_file() == 5
