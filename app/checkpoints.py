@@ -10,39 +10,37 @@ migrations) keep SQLite's own.
 
 import logging
 import threading
-import weakref
 
 from sqlalchemy import Engine
 
 INTERVAL_S = 1.0
 logger = logging.getLogger("sitrep")
-_RUNNING: "weakref.WeakKeyDictionary[Engine, _Checkpoints]" = weakref.WeakKeyDictionary()
+_RUNNING: dict[Engine, "_Checkpoints"] = {}
 
 
 class _Checkpoints(threading.Thread):
     def __init__(self, engine: Engine) -> None:
         super().__init__(name="sitrep-checkpoints", daemon=True)
-        # Weak: an engine nobody else holds (a test's app) ends its thread.
-        self._engine = weakref.ref(engine)
+        self.engine = engine
         self.stopped = threading.Event()
 
     def run(self) -> None:
         while not self.stopped.wait(INTERVAL_S):
-            engine = self._engine()
-            if engine is None:
-                return
             try:
-                connection = engine.raw_connection()
+                connection = self.engine.raw_connection()
                 try:
-                    connection.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    cursor = connection.cursor()
+                    cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    cursor.close()
                 finally:
                     connection.close()
             except Exception as exc:  # the next tick tries again
                 logger.warning("checkpoint failed: %s", exc)
-            del engine
 
 
 def start(engine: Engine) -> None:
+    """Checkpoint ``engine``'s database every ``INTERVAL_S`` until ``stop(engine)``
+    (``app.db.close_engine``, when the server stops)."""
     checkpoints = _Checkpoints(engine)
     _RUNNING[engine] = checkpoints
     checkpoints.start()
