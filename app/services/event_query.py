@@ -313,7 +313,8 @@ def list_events(
     params = filter_params(filters) | {"page_size": limit + 1}
     if cursor:
         params["after_value"], params["after_id"] = decode_cursor(cursor, sort)
-    rows = fetch_rows(engine, _page_query(sort, frozenset(params), columns), params)
+    query = _page_query(sort, frozenset(params), columns, engine.dialect.name)
+    rows = fetch_rows(engine, query, params)
     next_cursor = None
     if len(rows) > limit:
         rows = rows[:limit]
@@ -323,7 +324,9 @@ def list_events(
 
 
 @lru_cache(maxsize=1024)
-def _page_query(sort: Sort, names: frozenset[str], columns: tuple[Any, ...]) -> Select[Any]:
+def _page_query(
+    sort: Sort, names: frozenset[str], columns: tuple[Any, ...], dialect: str
+) -> Select[Any]:
     """The query of a page, for filters of these ``names``, its values given when it runs.
 
     Built once per shape: building a query and its cache key took SQLAlchemy about half a
@@ -360,20 +363,26 @@ def _page_query(sort: Sort, names: frozenset[str], columns: tuple[Any, ...]) -> 
         # ids first, then fetch their columns, so a sort orders small keys, not documents.
         page = select(key.label("sort_key"), Event.id.label("page_id")).where(and_(*clauses))
         if cells and key is Event.occurred_on:
-            # Each cell's page walks that cell's date index and stops when it is full; the
-            # page is the first of theirs (at 1M events, C's SQL 1.9 ms -> 0.8 ms).
-            pages = [
-                page.where(Event.geo_cell == _named(cell)).order_by(*order).limit(page_size)
-                for cell in cells
-            ]
-            merged = union_all(*(select(p.subquery()) for p in pages)).subquery()
+            # Each cell's events come off its date index in the page's order, and the
+            # database merges the cells' streams and stops at the page's end, so a cell is
+            # walked only as far as the page needs (SQLite's MERGE (UNION ALL); at 1M
+            # events, C's SQL 1.9 ms sorting the cells' events, 0.8 ms with a page per
+            # cell, 0.6 ms merged). PostgreSQL plans its Merge Append only over arms of a
+            # page each (without, it sorted all 898 of C's: 4.3 ms against 2.3), and SQLite
+            # sorts such arms before merging them.
+            arms = [page.where(Event.geo_cell == _named(cell)) for cell in cells]
+            if dialect == "postgresql":
+                arms = [select(arm.order_by(*order).limit(page_size).subquery()) for arm in arms]
+            merged = union_all(*arms)
+            keys = merged.selected_columns
             order = (
-                (merged.c.sort_key.desc(), merged.c.page_id.desc())
+                (keys.sort_key.desc(), keys.page_id.desc())
                 if descending
-                else (merged.c.sort_key.asc(), merged.c.page_id.asc())
+                else (keys.sort_key.asc(), keys.page_id.asc())
             )
-            page = select(merged)
-        ids = page.order_by(*order).limit(page_size).subquery()
+            ids = merged.order_by(*order).limit(page_size).subquery()
+        else:
+            ids = page.order_by(*order).limit(page_size).subquery()
         query = select(ids.c.sort_key, Event.id, *columns).join(ids, Event.id == ids.c.page_id)
         query = query.order_by(
             *(
