@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy import (
     BindParameter,
     ColumnElement,
+    CompoundSelect,
     Engine,
     Float,
     Integer,
@@ -326,7 +327,7 @@ def list_events(
 @lru_cache(maxsize=1024)
 def _page_query(
     sort: Sort, names: frozenset[str], columns: tuple[Any, ...], dialect: str
-) -> Select[Any]:
+) -> Select[Any] | CompoundSelect[Any]:
     """The query of a page, for filters of these ``names``, its values given when it runs.
 
     Built once per shape: building a query and its cache key took SQLAlchemy about half a
@@ -349,53 +350,67 @@ def _page_query(
         after = (_named("after_value", type_=key.type), _named("after_id"))
         position, bound = tuple_(key, row_id), tuple_(*after)
         clauses.append(position < bound if descending else position > bound)
-    order = (key.desc(), row_id.desc()) if descending else (key.asc(), row_id.asc())
+    order = _ordered(key, row_id, descending=descending)
     page_size = _named("page_size", type_=Integer())
+    rows = select(key.label("sort_key"), row_id.label("row_id"), *columns)
+    if lines and row_id is Event.id:
+        rows = rows.join(
+            EventLine, and_(EventLine.occurred_on == Event.occurred_on, EventLine.id == Event.id)
+        )
     # The cells of the radius, else of the box (each is a superset of the events sought).
     cells = _cell_names("near", names) or _cell_names("bbox", names)
     if sort != Sort.DISTANCE and not cells:
         # The sort walks an index (testing a large box on its entries, on the date index):
         # one query reads each row of the page once.
-        query = select(key.label("sort_key"), row_id, *columns).where(and_(*clauses))
-        query = query.order_by(*order).limit(page_size)
-    else:
-        # A box or a radius may find rows on the geo_cell index, unsorted: find the page's
-        # ids first, then fetch their columns, so a sort orders small keys, not documents.
-        page = select(key.label("sort_key"), Event.id.label("page_id")).where(and_(*clauses))
-        if cells and key is Event.occurred_on:
-            # Each cell's events come off its date index in the page's order, and the
-            # database merges the cells' streams and stops at the page's end, so a cell is
-            # walked only as far as the page needs (SQLite's MERGE (UNION ALL); at 1M
-            # events, C's SQL 1.9 ms sorting the cells' events, 0.8 ms with a page per
-            # cell, 0.6 ms merged). PostgreSQL plans its Merge Append only over arms of a
-            # page each (without, it sorted all 898 of C's: 4.3 ms against 2.3), and SQLite
-            # sorts such arms before merging them.
-            arms = [page.where(Event.geo_cell == _named(cell)) for cell in cells]
-            if dialect == "postgresql":
-                arms = [select(arm.order_by(*order).limit(page_size).subquery()) for arm in arms]
-            merged = union_all(*arms)
-            keys = merged.selected_columns
-            order = (
-                (keys.sort_key.desc(), keys.page_id.desc())
-                if descending
-                else (keys.sort_key.asc(), keys.page_id.asc())
-            )
-            ids = merged.order_by(*order).limit(page_size).subquery()
-        else:
-            ids = page.order_by(*order).limit(page_size).subquery()
-        query = select(ids.c.sort_key, Event.id, *columns).join(ids, Event.id == ids.c.page_id)
-        query = query.order_by(
+        return rows.where(and_(*clauses)).order_by(*order).limit(page_size)
+    by_date = bool(cells) and key is Event.occurred_on
+    if by_date and dialect == "sqlite":
+        # Each cell's events come off its date index in the page's order; SQLite merges
+        # the cells' streams (MERGE (UNION ALL)) and stops at the page's end, so a cell is
+        # walked only as far as the page needs and only the page's rows are read. At 1M
+        # events C's SQL took 1.9 ms sorting all its cells' events, 0.8 ms sorting a page
+        # per cell, 0.67 ms merged (docs/performance.md).
+        merged = union_all(
+            *(rows.where(and_(*clauses, Event.geo_cell == _named(cell))) for cell in cells)
+        )
+        keys = merged.selected_columns
+        return merged.order_by(*_ordered(keys.sort_key, keys.row_id, descending=descending)).limit(
+            page_size
+        )
+    # Otherwise find the page's ids first, then fetch their columns, so that a sort orders
+    # small keys, not documents.
+    page = select(key.label("sort_key"), Event.id.label("page_id")).where(and_(*clauses))
+    ids: Select[Any] | CompoundSelect[Any]
+    if by_date:
+        # PostgreSQL merges the cells' pages (Merge Append) when each is limited to a page
+        # of its own; unlimited, it sorted all 898 of C's events (4.3 ms against 2.3).
+        merged = union_all(
             *(
-                (ids.c.sort_key.desc(), Event.id.desc())
-                if descending
-                else (ids.c.sort_key.asc(), Event.id.asc())
+                select(
+                    page.where(Event.geo_cell == _named(cell))
+                    .order_by(*order)
+                    .limit(page_size)
+                    .subquery()
+                )
+                for cell in cells
             )
         )
-    if lines and row_id is Event.id:
+        keys = merged.selected_columns
+        ids = merged.order_by(*_ordered(keys.sort_key, keys.page_id, descending=descending))
+    else:
+        ids = page.order_by(*order)
+    found = ids.limit(page_size).subquery()
+    query = select(found.c.sort_key, Event.id, *columns).join(found, Event.id == found.c.page_id)
+    if lines:
         query = query.join(
             EventLine, and_(EventLine.occurred_on == Event.occurred_on, EventLine.id == Event.id)
         )
-    return query
+    return query.order_by(*_ordered(found.c.sort_key, Event.id, descending=descending))
+
+
+def _ordered(key: Any, row_id: Any, *, descending: bool) -> tuple[Any, Any]:
+    """A sort on ``key`` then ``row_id``, both one way."""
+    return (key.desc(), row_id.desc()) if descending else (key.asc(), row_id.asc())
 
 
 # Read in place of the status where no row can be a retraction to hide: the driver returns
