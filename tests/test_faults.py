@@ -92,6 +92,7 @@ def test_database_outage_gives_503_and_the_service_recovers_by_itself(
 
         cluster.stop()
         down = httpx.get(f"{base}/v1/events")
+        export = httpx.get(f"{base}/v1/events", params={"format": "csv"})  # streamed
         ready = httpx.get(f"{base}/readyz")
         cluster.start()
         deadline = time.monotonic() + 20
@@ -102,6 +103,7 @@ def test_database_outage_gives_503_and_the_service_recovers_by_itself(
     assert down.status_code == 503
     assert down.headers["content-type"] == "application/problem+json"
     assert int(down.headers["retry-after"]) > 0
+    assert export.status_code == 503, export.text
     assert ready.status_code == 503
 
 

@@ -467,30 +467,26 @@ def iter_rows(
     """Every matching row, fetched in keyset batches of one SELECT each, so an export of a
     million events holds one batch in memory and no long transaction.
 
-    The sort is checked now, before any row is asked for: a streamed response has begun
-    by the time the first batch is read.
+    The sort is checked and the first batch read now, before any row is asked for: a
+    streamed response has begun (200) by the time a later batch is read, so an error there
+    can only cut the stream short, while an error here (a database outage) gets its own
+    status instead of an empty export.
     """
     check_sort(filters, sort)
-    return _batches(engine, filters=filters, sort=sort, columns=columns, batch_size=batch_size)
 
-
-def _batches(
-    engine: Engine,
-    *,
-    filters: EventFilters,
-    sort: Sort,
-    columns: tuple[Any, ...],
-    batch_size: int,
-) -> Iterator[tuple[Any, ...]]:
-    cursor = None
-    while True:
-        page = list_events(
+    def page(cursor: str | None) -> Page:
+        return list_events(
             engine, filters=filters, sort=sort, limit=batch_size, cursor=cursor, columns=columns
         )
-        yield from page.rows
-        if page.next_cursor is None:
-            return
-        cursor = page.next_cursor
+
+    def rows(first: Page) -> Iterator[tuple[Any, ...]]:
+        batch = first
+        yield from batch.rows
+        while batch.next_cursor is not None:
+            batch = page(batch.next_cursor)
+            yield from batch.rows
+
+    return rows(page(None))
 
 
 def default_statuses(*, sync: bool) -> list[Status]:
