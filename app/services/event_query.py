@@ -363,43 +363,32 @@ def _page_query(
         # The sort walks an index (testing a large box on its entries, on the date index):
         # one query reads each row of the page once.
         return rows.where(and_(*clauses)).order_by(*order).limit(page_size)
-    by_date = bool(cells) and key is Event.occurred_on
-    if by_date and dialect == "sqlite":
-        # Each cell's events come off its date index in the page's order; SQLite merges
-        # the cells' streams (MERGE (UNION ALL)) and stops at the page's end, so a cell is
-        # walked only as far as the page needs and only the page's rows are read. At 1M
-        # events C's SQL took 1.9 ms sorting all its cells' events, 0.8 ms sorting a page
-        # per cell, 0.67 ms merged (docs/performance.md).
-        merged = union_all(
-            *(rows.where(and_(*clauses, Event.geo_cell == _named(cell))) for cell in cells)
-        )
+    if cells and key is Event.occurred_on:
+        # Each cell's events come off its date index in the page's order, and the database
+        # merges the cells' streams and stops at the page's end (SQLite's MERGE (UNION
+        # ALL), PostgreSQL's Merge Append): a cell is walked only as far as the page needs,
+        # and only the page's rows are read. At 1M events C's SQL took 5.48 M instructions
+        # on SQLite sorting a page per cell and joining the page back by id, 3.19 M merged;
+        # on PostgreSQL 1.9-2.6 ms against 1.1-1.2 (docs/performance.md). PostgreSQL plans
+        # the merge only over arms limited to a page each (unlimited, it sorted all 898 of
+        # C's events), and SQLite would sort such arms before merging them.
+        arms = [rows.where(and_(*clauses, Event.geo_cell == _named(cell))) for cell in cells]
+        if dialect == "postgresql":
+            arms = [select(arm.order_by(*order).limit(page_size).subquery()) for arm in arms]
+        merged = union_all(*arms)
         keys = merged.selected_columns
         return merged.order_by(*_ordered(keys.sort_key, keys.row_id, descending=descending)).limit(
             page_size
         )
-    # Otherwise find the page's ids first, then fetch their columns, so that a sort orders
-    # small keys, not documents.
-    page = select(key.label("sort_key"), Event.id.label("page_id")).where(and_(*clauses))
-    ids: Select[Any] | CompoundSelect[Any]
-    if by_date:
-        # PostgreSQL merges the cells' pages (Merge Append) when each is limited to a page
-        # of its own; unlimited, it sorted all 898 of C's events (4.3 ms against 2.3).
-        merged = union_all(
-            *(
-                select(
-                    page.where(Event.geo_cell == _named(cell))
-                    .order_by(*order)
-                    .limit(page_size)
-                    .subquery()
-                )
-                for cell in cells
-            )
-        )
-        keys = merged.selected_columns
-        ids = merged.order_by(*_ordered(keys.sort_key, keys.page_id, descending=descending))
-    else:
-        ids = page.order_by(*order)
-    found = ids.limit(page_size).subquery()
+    # A sort by distance, or another sort inside a few cells: find the page's ids first,
+    # then fetch their columns, so that the sort orders small keys, not documents.
+    found = (
+        select(key.label("sort_key"), Event.id.label("page_id"))
+        .where(and_(*clauses))
+        .order_by(*order)
+        .limit(page_size)
+        .subquery()
+    )
     query = select(found.c.sort_key, Event.id, *columns).join(found, Event.id == found.c.page_id)
     if lines:
         query = query.join(
