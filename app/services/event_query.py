@@ -456,10 +456,10 @@ def iter_rows(
     """Every matching row, fetched in keyset batches of one SELECT each, so an export of a
     million events holds one batch in memory and no long transaction.
 
-    The sort is checked and the first batch read now, before any row is asked for: a
-    streamed response has begun (200) by the time a later batch is read, so an error there
+    The sort is checked and the first batch read now, before the response begins: a
+    streamed response has sent its 200 by the time a later batch is read, so an error there
     can only cut the stream short, while an error here (a database outage) gets its own
-    status instead of an empty export.
+    status.
     """
     check_sort(filters, sort)
 
