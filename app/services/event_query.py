@@ -354,9 +354,7 @@ def _page_query(
     page_size = _named("page_size", type_=Integer())
     rows = select(key.label("sort_key"), row_id.label("row_id"), *columns)
     if lines and row_id is Event.id:
-        rows = rows.join(
-            EventLine, and_(EventLine.occurred_on == Event.occurred_on, EventLine.id == Event.id)
-        )
+        rows = _with_lines(rows)
     # The cells of the radius, else of the box (each is a superset of the events sought).
     cells = _cell_names("near", names) or _cell_names("bbox", names)
     if sort != Sort.DISTANCE and not cells:
@@ -391,10 +389,15 @@ def _page_query(
     )
     query = select(found.c.sort_key, Event.id, *columns).join(found, Event.id == found.c.page_id)
     if lines:
-        query = query.join(
-            EventLine, and_(EventLine.occurred_on == Event.occurred_on, EventLine.id == Event.id)
-        )
+        query = _with_lines(query)
     return query.order_by(*_ordered(found.c.sort_key, Event.id, descending=descending))
+
+
+def _with_lines(query: Select[Any]) -> Select[Any]:
+    """``query`` joined to each of its events' stored CSV line."""
+    return query.join(
+        EventLine, and_(EventLine.occurred_on == Event.occurred_on, EventLine.id == Event.id)
+    )
 
 
 def _ordered(key: Any, row_id: Any, *, descending: bool) -> tuple[Any, Any]:
