@@ -30,7 +30,7 @@ from sqlalchemy.schema import CreateIndex
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from app import checkpoints
+from app import checkpoints, reads
 from app.models.base import Base, UTCDateTime
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
@@ -90,6 +90,9 @@ def create_db_engine(url: str, *, checkpoint_apart: bool = False) -> Engine:
         if checkpoint_apart:
             cursor.execute("PRAGMA wal_autocheckpoint=0")
         cursor.close()
+        # Stops a read on the event loop that outruns its budget (``app.reads``); elsewhere
+        # it returns at once.
+        dbapi_conn.set_progress_handler(reads.over_budget, reads.CHECK_EVERY_STEPS)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
@@ -99,6 +102,24 @@ def create_db_engine(url: str, *, checkpoint_apart: bool = False) -> Engine:
     if checkpoint_apart:
         checkpoints.start(engine)
     return engine
+
+
+def create_loop_engine(engine: Engine) -> Engine:
+    """The engine for the reads run on the event loop (``app.reads``). On SQLite, ``engine``
+    itself: its connections' progress handler cuts such a read short. On PostgreSQL, a
+    small pool of its own, whose statements the server cancels past the budget: only one
+    such read runs at a time in a process, as it holds the loop."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    timeout_ms = max(1, round(reads.BUDGET_S * 1000))  # 0 would be no timeout
+    return create_engine(
+        engine.url,
+        pool_pre_ping=True,
+        pool_size=1,
+        max_overflow=1,
+        connect_args={"options": f"-c statement_timeout={timeout_ms}"},
+        **_JSON_COLUMNS,
+    )
 
 
 def close_engine(engine: Engine) -> None:

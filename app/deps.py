@@ -72,14 +72,6 @@ async def get_reader(request: Request) -> Principal:
     return _may_read(request, await get_principal(request))
 
 
-def reader(request: Request) -> Principal:
-    """``Reader`` for a sync endpoint to call in its own thread, where a key is looked up
-    without a hop: for the list, FastAPI solving two dependencies cost about a thirtieth of
-    a page's instructions (docs/performance.md)."""
-    key = _presented_key(request)
-    return _may_read(request, ANONYMOUS if key is None else _authenticate(request, key))
-
-
 def _may_read(request: Request, principal: Principal) -> Principal:
     settings: Settings = request.app.state.settings
     return principal if settings.public_read else require(principal, Scope.READ)

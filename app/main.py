@@ -13,6 +13,7 @@ from app.config import Settings, get_settings
 from app.db import (
     close_engine,
     create_db_engine,
+    create_loop_engine,
     make_read_session_factory,
     make_session_factory,
 )
@@ -46,7 +47,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     process otherwise leaves SQLite's write-ahead log for the next server to read through
     at its first query."""
     yield
-    close_engine(app.state.engine)
+    close_engines(app)
 
 
 def create_app(settings: Settings | None = None, *, checkpoint_apart: bool = False) -> FastAPI:
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None, *, checkpoint_apart: bool = Fal
     )
     app.state.settings = settings
     app.state.engine = create_db_engine(settings.database_url, checkpoint_apart=checkpoint_apart)
+    app.state.loop_engine = create_loop_engine(app.state.engine)
     app.state.session_factory = make_session_factory(app.state.engine)
     app.state.read_session_factory = make_read_session_factory(app.state.engine)
     app.state.group_commit = GroupCommit(app.state.session_factory)
@@ -96,6 +98,13 @@ def create_app(settings: Settings | None = None, *, checkpoint_apart: bool = Fal
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RequestObservation)
     return app
+
+
+def close_engines(app: FastAPI) -> None:
+    """Close the app's database engines (``app.db.close_engine``)."""
+    if app.state.loop_engine is not app.state.engine:
+        app.state.loop_engine.dispose()
+    close_engine(app.state.engine)
 
 
 def serve_app() -> FastAPI:

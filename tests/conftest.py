@@ -17,7 +17,7 @@ from app import migrate
 from app.auth import Scope
 from app.config import Settings
 from app.db import create_db_engine, make_session_factory, transaction
-from app.main import create_app
+from app.main import close_engines, create_app
 from app.models import Base
 from app.models.event import EVENT_INDEXES
 from app.services import keys
@@ -125,7 +125,7 @@ def make_client(database_url: str) -> Iterator[ClientFactory]:
 
     yield factory
     for client in clients:
-        client.app.state.engine.dispose()  # type: ignore[attr-defined]
+        close_engines(client.app)  # type: ignore[arg-type]
     empty_tables(database_url)
 
 

@@ -1,13 +1,17 @@
 """``/v1/events``: create, read, list, patch, retract, history."""
 
 from collections.abc import Callable, Iterable, Iterator
-from typing import Annotated, Any
+from datetime import datetime
+from functools import partial
+from typing import Annotated, Any, NamedTuple
 from urllib.parse import unquote_plus
 
 import orjson
 from fastapi import APIRouter, Body, Depends, Header, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from app.auth import Principal
@@ -16,7 +20,7 @@ from app.deps import (
     Reader,
     Writer,
     WriteSession,
-    reader,
+    get_reader,
     reading,
     require_json_body,
 )
@@ -24,6 +28,7 @@ from app.group_commit import GroupCommit
 from app.interchange import export, flat, geojson
 from app.interchange.export import ExportFormat
 from app.json_body import StrictJSONRoute
+from app.reads import run_read
 from app.routers.filters import (
     FILTERS_OPENAPI,
     openapi_parameters,
@@ -44,7 +49,7 @@ from app.schemas.moment import UTCMoment
 from app.schemas.problem import PROBLEM_RESPONSES
 from app.schemas.vocabulary import Status
 from app.services import event_query, events, idempotency
-from app.services.event_query import Sort
+from app.services.event_query import EventFilters, Sort
 
 router = APIRouter(prefix="/v1/events", tags=["events"], route_class=StrictJSONRoute)
 
@@ -293,7 +298,7 @@ def _next_page_url(request: Request, cursor: str) -> str:
     summary="Query events",
     openapi_extra={"parameters": FILTERS_OPENAPI["parameters"] + openapi_parameters(PageParams)},
 )
-def list_events(request: Request) -> Response:
+async def list_events(request: Request) -> Response:
     """Events matching every filter, newest first, in pages linked by opaque keyset cursors.
 
     `sort=distance` (with `near`) orders by great-circle distance. When `place` or a named
@@ -301,36 +306,59 @@ def list_events(request: Request) -> Response:
     name was taken to mean.
     """
     # The caller and the filters as ``Reader`` and ``EventFiltersDep`` give them elsewhere,
-    # taken here: the list is the most requested endpoint (``app.deps.reader``).
-    principal = reader(request)
+    # taken here: the list is the most requested endpoint, and FastAPI solving two
+    # dependencies cost about a thirtieth of a page's instructions (docs/performance.md).
+    principal = await get_reader(request)
     filters = request_filters(request)
     asked = validated_query(PageParams, request)
     fmt = asked.format or export.from_accept(request.headers.get("accept", ""))
     sync = filters.updated_since is not None
     scope_statuses(filters, principal, sync=sync)
     sort = asked.sort or (Sort.UPDATED_ASC if sync else Sort.OCCURRED_DESC)
-    limit, cursor = asked.limit, asked.cursor
     columns = event_query.stored_columns(
         csv=fmt == ExportFormat.CSV,
         # The status is read only where a row may be served as a tombstone.
         status=any(_tombstoned(status, principal) for status in filters.statuses),
     )
-    if fmt in export.STREAMED and limit is None:
-        rows = event_query.iter_rows(
-            request.app.state.engine, filters=filters, sort=sort, columns=columns
-        )
-        if fmt == ExportFormat.CSV:
-            chunks = export.flat_csv(_lines(rows, principal))
-        else:
-            chunks = export.render(fmt, _documents(rows, principal))
-        return StreamingResponse(chunks, media_type=export.MEDIA_TYPES[fmt])
+    query = _ListQuery(request, principal, filters, sort, asked, fmt, columns)
+    if fmt in export.STREAMED and asked.limit is None:
+        # An export reads for as long as it streams, in threads (as Starlette iterates it).
+        return await run_in_threadpool(_export, query, request.app.state.engine)
+    return await run_read(request, partial(_page, query))
+
+
+class _ListQuery(NamedTuple):
+    """What the list was asked for, as ``list_events`` read it from the request."""
+
+    request: Request
+    principal: Principal
+    filters: EventFilters
+    sort: Sort
+    asked: PageParams
+    fmt: ExportFormat
+    columns: tuple[Any, ...]
+
+
+def _export(query: _ListQuery, engine: Engine) -> Response:
+    rows = event_query.iter_rows(
+        engine, filters=query.filters, sort=query.sort, columns=query.columns
+    )
+    if query.fmt == ExportFormat.CSV:
+        chunks = export.flat_csv(_lines(rows, query.principal))
+    else:
+        chunks = export.render(query.fmt, _documents(rows, query.principal))
+    return StreamingResponse(chunks, media_type=export.MEDIA_TYPES[query.fmt])
+
+
+def _page(query: _ListQuery, engine: Engine) -> Response:
+    request, principal, filters, fmt = query.request, query.principal, query.filters, query.fmt
     page = event_query.list_events(
-        request.app.state.engine,
+        engine,
         filters=filters,
-        sort=sort,
-        limit=limit or 50,
-        cursor=cursor,
-        columns=columns,
+        sort=query.sort,
+        limit=query.asked.limit or 50,
+        cursor=query.asked.cursor,
+        columns=query.columns,
     )
     headers, next_url = {}, None
     if page.next_cursor:
@@ -352,7 +380,7 @@ def list_events(request: Request) -> Response:
     if fmt != ExportFormat.JSON:
         body = b"".join(export.render(fmt, items))
         return Response(body, media_type=export.MEDIA_TYPES[fmt], headers=headers)
-    listing = b"".join(
+    body = b"".join(
         [
             b'{"items":[',
             _array_items(items),
@@ -362,7 +390,7 @@ def list_events(request: Request) -> Response:
             b"}",
         ]
     )
-    return _json(listing, headers=headers)
+    return _json(body, headers=headers)
 
 
 @router.get(
@@ -371,7 +399,7 @@ def list_events(request: Request) -> Response:
     responses={**PROBLEM_RESPONSES, 304: {}},
     summary="Get one event",
 )
-def get_event(
+async def get_event(
     event_id: str,
     request: Request,
     principal: Reader,
@@ -382,16 +410,20 @@ def get_event(
     if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
 ) -> Response:
     if as_of is not None:
-        with reading(request) as session:
-            document = events.get_as_of(
-                session, event_id=event_id, as_of=as_of, principal=principal
-            )
-        return _json(document)
-    row = events.get_served(request.app.state.engine, event_id=event_id, principal=principal)
+        return await run_in_threadpool(_as_of, request, event_id, as_of, principal)
+    row = await run_read(
+        request, partial(events.get_served, event_id=event_id, principal=principal)
+    )
     tag = etag(row.id, row.version)
     if if_none_match and (if_none_match.strip() == "*" or tag in if_none_match):
         return Response(status_code=304, headers={"ETag": tag})
     return _json(row.document, headers={"ETag": tag})
+
+
+def _as_of(request: Request, event_id: str, as_of: datetime, principal: Principal) -> Response:
+    with reading(request) as session:
+        document = events.get_as_of(session, event_id=event_id, as_of=as_of, principal=principal)
+    return _json(document)
 
 
 @router.patch(
