@@ -108,7 +108,9 @@ def create_loop_engine(engine: Engine) -> Engine:
     """The engine for the reads run on the event loop (``app.reads``). On SQLite, ``engine``
     itself: its connections' progress handler cuts such a read short. On PostgreSQL, a
     small pool of its own, whose statements the server cancels past the budget: only one
-    such read runs at a time in a process, as it holds the loop."""
+    such read runs at a time in a process, as it holds the loop. A new connection gives
+    up after 2 s (libpq's least), where one to a server that does not answer would hold
+    the loop until the operating system gave up on it."""
     if engine.dialect.name != "postgresql":
         return engine
     timeout_ms = max(1, round(reads.BUDGET_S * 1000))  # 0 would be no timeout
@@ -117,7 +119,7 @@ def create_loop_engine(engine: Engine) -> Engine:
         pool_pre_ping=True,
         pool_size=1,
         max_overflow=1,
-        connect_args={"options": f"-c statement_timeout={timeout_ms}"},
+        connect_args={"options": f"-c statement_timeout={timeout_ms}", "connect_timeout": 2},
         **_JSON_COLUMNS,
     )
 
