@@ -23,7 +23,7 @@ from sqlalchemy import (
     insert,
     text,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.schema import CreateIndex
@@ -63,9 +63,7 @@ def create_db_engine(url: str, *, checkpoint_apart: bool = False) -> Engine:
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if not parsed.drivername.startswith("sqlite"):
-        return create_engine(
-            parsed, pool_pre_ping=True, pool_size=10, max_overflow=10, **_JSON_COLUMNS
-        )
+        return _postgres_engine(parsed, pool_size=10)
 
     engine = create_engine(
         parsed,
@@ -114,12 +112,24 @@ def create_loop_engine(engine: Engine) -> Engine:
     if engine.dialect.name != "postgresql":
         return engine
     timeout_ms = max(1, round(reads.BUDGET_S * 1000))  # 0 would be no timeout
-    return create_engine(
+    return _postgres_engine(
         engine.url,
-        pool_pre_ping=True,
         pool_size=1,
-        max_overflow=1,
         connect_args={"options": f"-c statement_timeout={timeout_ms}", "connect_timeout": 2},
+    )
+
+
+def _postgres_engine(
+    url: URL, *, pool_size: int, connect_args: dict[str, Any] | None = None
+) -> Engine:
+    """A PostgreSQL engine: each connection checked as it is handed out, as many again
+    allowed beyond the pool when it is busy, JSON through orjson."""
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        connect_args=connect_args or {},
         **_JSON_COLUMNS,
     )
 
