@@ -1,6 +1,7 @@
 """Engines, sessions, and the driver-level reads and bulk inserts, for SQLite (embedded default)
 and PostgreSQL."""
 
+import copy
 import fcntl
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -10,6 +11,7 @@ from operator import itemgetter
 from typing import Any, NamedTuple
 
 import orjson
+import psycopg
 from sqlalchemy import (
     Connection,
     Date,
@@ -229,7 +231,9 @@ def fetch_rows(
     needs no transaction of its own: it reads one snapshot by itself. Each value goes
     through its type's bind processor, as SQLAlchemy would bind it.
     """
-    state = _compiled(statement, bind.dialect).construct_expanded_state(params)
+    postgresql = bind.dialect.name == "postgresql"
+    dialect = _numbered(bind.dialect) if postgresql else bind.dialect
+    state = _compiled(statement, dialect).construct_expanded_state(params)
     values = {
         name: state.processors[name](value) if name in state.processors else value
         for name, value in state.parameters.items()
@@ -238,14 +242,13 @@ def fetch_rows(
     dbapi_error = bind.dialect.loaded_dbapi.Error
     try:
         if isinstance(bind, Connection):
-            return _fetch(bind.connection, state.statement, args)
+            return _fetch(bind.connection, state.statement, args, raw=postgresql)
         connection = bind.raw_connection()
         driver: Any = connection.driver_connection
-        postgresql = bind.dialect.name == "postgresql"
         try:
             if postgresql:  # no BEGIN and ROLLBACK around it (``make_read_session_factory``)
                 driver.autocommit = True
-            return _fetch(connection, state.statement, args)
+            return _fetch(connection, state.statement, args, raw=postgresql)
         finally:
             if postgresql and not driver.closed:
                 driver.autocommit = False  # as the pool hands connections out
@@ -254,13 +257,25 @@ def fetch_rows(
         raise DBAPIError.instance(state.statement, args, error, dbapi_error) from error
 
 
-def _fetch(connection: Any, sql: str, args: Any) -> list[tuple[Any, ...]]:
-    cursor = connection.cursor()
+def _fetch(connection: Any, sql: str, args: Any, *, raw: bool) -> list[tuple[Any, ...]]:
+    """``raw``: on psycopg, a cursor that sends the query as it is (``_numbered``)."""
+    cursor = psycopg.RawCursor(connection.driver_connection) if raw else connection.cursor()
     try:
         cursor.execute(sql, args)
         return list(cursor.fetchall())
     finally:
         cursor.close()
+
+
+@cache
+def _numbered(dialect: Dialect) -> Dialect:
+    """``dialect`` writing its parameters as PostgreSQL's own $1, $2, ...: psycopg's usual
+    cursor rewrites each query's %(name)s into them, and keeps the rewritten query only
+    when it is under 4 KB. A radius search over four cells is longer, and rewriting it
+    every time was over a quarter of its request's instructions (docs/performance.md)."""
+    numbered = copy.copy(dialect)
+    numbered.paramstyle, numbered.positional = "numeric_dollar", True
+    return numbered
 
 
 @lru_cache(maxsize=1024)
