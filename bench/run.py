@@ -486,15 +486,19 @@ def markdown(report: dict, args: argparse.Namespace) -> str:
         lines.append("\nPostgreSQL (same data, same scenarios):\n")
         lines.append("| scenario | req/s | p50 ms | p99 ms | PostgreSQL/SQLite req/s |")
         lines.append("|---|---|---|---|---|")
-        for scenario in ("A", "B", "C", "D"):
-            result = pg[scenario]["sitrep"]
+        for scenario in ("A", "B", "C", "D", "G_get", "G_post", "G_post_2"):
+            result, sqlite_result = (
+                (pg[scenario], sq[scenario])
+                if scenario in single
+                else (pg[scenario]["sitrep"], sq[scenario]["sitrep"])
+            )
             lines.append(
                 f"| {scenario} | {result['rps']:.0f} | {result['p50']:.1f} | "
-                f"{result['p99']:.1f} | "
-                f"{ratio(result['rps'], sq[scenario]['sitrep']['rps'])} |"
+                f"{result['p99']:.1f} | {ratio(result['rps'], sqlite_result['rps'])} |"
             )
         lines.append(
-            f"\n- F (PostgreSQL): import {pg['import']['events_per_s']:,} events/s; "
+            f"\n- F (PostgreSQL): import {pg['import']['events_per_s']:,} events/s; batch "
+            f"POSTs {pg['F_batch_posts_per_s']:,} events/s; "
             f"E: {speeds(pg['E'])} rows/s, peak RSS "
             f"{pg['E']['peak_rss_mb']:.0f} MB"
         )
