@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 
 import orjson
 import psycopg
+from psycopg.pq import PipelineStatus
 from sqlalchemy import (
     Connection,
     Date,
@@ -187,7 +188,8 @@ def insert_rows(
     executemany INSERT on SQLite, ``COPY ... FROM STDIN`` on PostgreSQL, which loads them
     faster than INSERT statements (an import took a quarter less time, docs/performance.md).
     ``upsert``, an INSERT into ``model`` with an ON CONFLICT clause, runs once per row
-    instead, on both (COPY cannot update a row it finds).
+    instead, on both (COPY cannot update a row it finds); so do rows loaded in a
+    ``pipeline``, where COPY cannot run.
 
     ``connection.execute(insert(model), rows)`` builds each row's parameters anew through
     the compiled statement, which was a third of a bulk import's writing time; here each
@@ -197,7 +199,13 @@ def insert_rows(
     """
     if not rows:
         return
-    sql, binders, named = _bulk_load(connection.dialect, model, tuple(rows[0]), upsert)
+    driver: Any = connection.connection.driver_connection
+    copy = (
+        connection.dialect.name == "postgresql"
+        and upsert is None
+        and driver.pgconn.pipeline_status == PipelineStatus.OFF
+    )
+    sql, binders, named = _bulk_load(connection.dialect, model, tuple(rows[0]), upsert, copy)
     values: list[Any] = _bound_rows(rows, binders)
     if named:
         names = [binder.key for binder in binders]
@@ -205,16 +213,35 @@ def insert_rows(
     dbapi_error = connection.dialect.loaded_dbapi.Error
     cursor: Any = connection.connection.cursor()
     try:
-        if connection.dialect.name == "postgresql" and upsert is None:
-            with cursor.copy(sql) as copy:
+        if copy:
+            with cursor.copy(sql) as load:
                 for row in values:
-                    copy.write_row(row)
+                    load.write_row(row)
         else:
             cursor.executemany(sql, values)
     except dbapi_error as error:  # raised as SQLAlchemy raises it (a taken key: IntegrityError)
         raise DBAPIError.instance(sql, None, error, dbapi_error) from error
     finally:
         cursor.close()
+
+
+@contextmanager
+def pipeline(connection: Connection) -> Iterator[None]:
+    """On PostgreSQL, send the block's statements without waiting for each one's answer:
+    a POST's half a dozen loads cost one round trip to the server, not two each (COPY's),
+    and it served a third more POSTs (docs/performance.md). A statement's error is raised
+    at the end of the block, as SQLAlchemy raises it. For a few rows: for many, COPY
+    (``insert_rows``) loads faster."""
+    if connection.dialect.name != "postgresql":
+        yield
+        return
+    dbapi_error = connection.dialect.loaded_dbapi.Error
+    driver: Any = connection.connection.driver_connection
+    try:
+        with driver.pipeline():
+            yield
+    except dbapi_error as error:
+        raise DBAPIError.instance(None, None, error, dbapi_error) from error
 
 
 def fetch_rows(
@@ -346,11 +373,11 @@ def _bound_column(rows: Sequence[dict[str, Any]], binder: Binder) -> list[Any]:
 
 @cache
 def _bulk_load(
-    dialect: Dialect, model: type[Base], keys: tuple[str, ...], upsert: Insert | None
+    dialect: Dialect, model: type[Base], keys: tuple[str, ...], upsert: Insert | None, copy: bool
 ) -> tuple[str, list[Binder], bool]:
     """The statement that loads rows of these columns (``insert_rows``), how to bind each
     parameter in the statement's order, and whether the driver takes them by name."""
-    if dialect.name == "postgresql" and upsert is None:
+    if copy:
         quote = dialect.identifier_preparer
         names = ", ".join(quote.quote(key) for key in keys)
         sql = f"COPY {quote.format_table(model.__table__)} ({names}) FROM STDIN"
