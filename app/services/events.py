@@ -317,7 +317,7 @@ def store(session: Session, events: list[NewEvent], principal: Principal) -> lis
 
 
 def _insert(connection: Connection, events: list[NewEvent], principal: Principal) -> None:
-    """Insert the stamped events' rows, children, lines and revisions, and count them."""
+    """Insert the stamped events' rows, children, lines and revisions; add them to the rollup."""
     insert_rows(connection, Event, [e.row for e in events])
     _insert_children(
         connection,
