@@ -144,7 +144,15 @@ def test_import_killed_midway_leaves_only_whole_chunks(
 
 
 def _children(pid: int) -> list[int]:
-    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    """The processes whose parent is ``pid``, whichever of its threads started them (a
+    thread's ``/proc/.../children`` lists only its own, and the kernel calls it unreliable
+    while processes start and end)."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):  # ended since the listing
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(stat.parent.name))
+    return children
 
 
 def _running(pid: int) -> bool:
