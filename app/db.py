@@ -229,9 +229,10 @@ def insert_rows(
 def pipeline(connection: Connection) -> Iterator[None]:
     """On PostgreSQL, send the block's statements without waiting for each one's answer:
     a POST's half a dozen loads cost one round trip to the server, not two each (COPY's),
-    and it served a third more POSTs (docs/performance.md). A statement's error is raised
-    at the end of the block, as SQLAlchemy raises it. For a few rows: for many, COPY
-    (``insert_rows``) loads faster."""
+    and it served a third more POSTs (docs/performance.md). So nothing in the block may
+    read a statement's result, and a statement's error is raised at the end of the block,
+    as SQLAlchemy raises it. For a few rows: for many, COPY (``insert_rows``) loads
+    faster."""
     if connection.dialect.name != "postgresql":
         yield
         return
