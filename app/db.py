@@ -210,19 +210,28 @@ def insert_rows(
     if named:
         names = [binder.key for binder in binders]
         values = [dict(zip(names, row, strict=True)) for row in values]
-    dbapi_error = connection.dialect.loaded_dbapi.Error
     cursor: Any = connection.connection.cursor()
     try:
-        if copy:
-            with cursor.copy(sql) as load:
-                for row in values:
-                    load.write_row(row)
-        else:
-            cursor.executemany(sql, values)
-    except dbapi_error as error:  # raised as SQLAlchemy raises it (a taken key: IntegrityError)
-        raise DBAPIError.instance(sql, None, error, dbapi_error) from error
+        with _raised_as_sqlalchemy(connection.dialect, sql):
+            if copy:
+                with cursor.copy(sql) as load:
+                    for row in values:
+                        load.write_row(row)
+            else:
+                cursor.executemany(sql, values)
     finally:
         cursor.close()
+
+
+@contextmanager
+def _raised_as_sqlalchemy(dialect: Dialect, sql: str | None, args: Any = None) -> Iterator[None]:
+    """Raise the driver's errors as SQLAlchemy raises them (a taken key: IntegrityError),
+    which ``app.errors`` maps to answers."""
+    dbapi_error = dialect.loaded_dbapi.Error
+    try:
+        yield
+    except dbapi_error as error:
+        raise DBAPIError.instance(sql, args, error, dbapi_error) from error
 
 
 @contextmanager
@@ -236,13 +245,9 @@ def pipeline(connection: Connection) -> Iterator[None]:
     if connection.dialect.name != "postgresql":
         yield
         return
-    dbapi_error = connection.dialect.loaded_dbapi.Error
     driver: Any = connection.connection.driver_connection
-    try:
-        with driver.pipeline():
-            yield
-    except dbapi_error as error:
-        raise DBAPIError.instance(None, None, error, dbapi_error) from error
+    with _raised_as_sqlalchemy(connection.dialect, None), driver.pipeline():
+        yield
 
 
 def fetch_rows(
@@ -267,8 +272,7 @@ def fetch_rows(
         for name, value in state.parameters.items()
     }
     args: Any = values if state.positiontup is None else [values[n] for n in state.positiontup]
-    dbapi_error = bind.dialect.loaded_dbapi.Error
-    try:
+    with _raised_as_sqlalchemy(bind.dialect, state.statement, args):
         if isinstance(bind, Connection):
             return _fetch(bind.connection, state.statement, args, raw=postgresql)
         connection = bind.raw_connection()
@@ -281,8 +285,6 @@ def fetch_rows(
             if postgresql and not driver.closed:
                 driver.autocommit = False  # as the pool hands connections out
             connection.close()
-    except dbapi_error as error:  # raised as SQLAlchemy raises it (app.errors maps those)
-        raise DBAPIError.instance(state.statement, args, error, dbapi_error) from error
 
 
 def _fetch(connection: Any, sql: str, args: Any, *, raw: bool) -> list[tuple[Any, ...]]:
