@@ -148,20 +148,25 @@ def _children(pid: int) -> list[int]:
     thread's ``/proc/.../children`` lists only its own, and the kernel calls it unreliable
     while processes start and end)."""
     children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):  # ended since the listing
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                children.append(int(stat.parent.name))
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (stat := _stat(entry.name)) and int(stat[1]) == pid:
+            children.append(int(entry.name))
     return children
 
 
 def _running(pid: int) -> bool:
     """Whether the process exists and is not a zombie waiting to be reaped."""
+    stat = _stat(str(pid))
+    return stat is not None and stat[0] != "Z"
+
+
+def _stat(pid: str) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command's name (its state first, then
+    its parent), or None once the process is gone."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
 
 
 def test_server_killed_during_a_batch_stores_all_or_nothing(
