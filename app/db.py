@@ -115,10 +115,15 @@ def create_loop_engine(engine: Engine) -> Engine:
     if engine.dialect.name != "postgresql":
         return engine
     timeout_ms = max(1, round(reads.BUDGET_S * 1000))  # 0 would be no timeout
+    # Added to the URL's own options (a search_path, say), which connect_args would replace.
+    given = engine.url.query.get("options", ())
+    options = " ".join(
+        [*([given] if isinstance(given, str) else given), f"-c statement_timeout={timeout_ms}"]
+    )
     return _postgres_engine(
-        engine.url,
+        engine.url.difference_update_query(["options"]),
         pool_size=1,
-        connect_args={"options": f"-c statement_timeout={timeout_ms}", "connect_timeout": 2},
+        connect_args={"options": options, "connect_timeout": 2},
     )
 
 
