@@ -1,8 +1,10 @@
-"""Group commit: the writes that wait for their turn in one process, committed together."""
+"""Group commit: one writer thread per process commits the writes waiting for it together."""
 
+import asyncio
+import queue
 import threading
 from collections.abc import Callable
-from contextlib import closing
+from contextlib import closing, suppress
 from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -11,26 +13,30 @@ from app.db import transaction
 
 T = TypeVar("T")
 
+# An idle writer thread ends after this long; the next write starts another.
+IDLE_S = 1.0
+
 
 class _Write:
-    __slots__ = ("done", "error", "result", "work")
+    __slots__ = ("error", "future", "result", "work")
 
-    def __init__(self, work: Callable[[Session], Any]) -> None:
+    def __init__(self, work: Callable[[Session], Any], future: asyncio.Future[Any]) -> None:
         self.work = work
-        self.done = False
+        self.future = future
         self.result: Any = None
         self.error: BaseException | None = None
 
 
 class GroupCommit:
-    """Runs each write in a savepoint of a transaction shared with the writes waiting beside it.
+    """Runs each write in a savepoint of a transaction shared with the writes queued beside it.
 
     Writers take turns (``app.db.transaction``), and under load a POST held the turn for
-    several times its own statements: the lock, ``BEGIN``, the commit, and the interpreter
-    lock shared with the request threads preparing the next writes (docs/performance.md).
-    Here the first writer to get the turn runs every write waiting in this process, each
-    in a savepoint (one that fails is rolled back alone and raises in its own request),
-    and commits them once; the others find theirs done when their turn comes.
+    several times its own statements: the lock, ``BEGIN``, the commit. So the event loop
+    queues its writes for one thread, which takes every write waiting (up to
+    ``max_group``), runs each in a savepoint (one that fails is rolled back alone and
+    raises in its own request) and commits them once. One thread, not one per request:
+    request threads took turns at the interpreter's lock with each other and with the
+    loop, about 20 context switches a POST, against 4 (docs/performance.md).
 
     The savepoints are the driver's own statements: the session's (``begin_nested``) cost
     a tenth of a POST (docs/performance.md). So a write goes through the session's
@@ -41,26 +47,39 @@ class GroupCommit:
     def __init__(self, factory: sessionmaker[Session], *, max_group: int = 32) -> None:
         self.factory = factory
         self.max_group = max_group
-        self._waiting: list[_Write] = []
-        self._waiting_lock = threading.Lock()
-        self._turn = threading.Lock()
+        self._queue: queue.SimpleQueue[_Write] = queue.SimpleQueue()
+        self._lock = threading.Lock()  # guards _thread, so that no write is left unserved
+        self._thread: threading.Thread | None = None
 
-    def run(self, work: Callable[[Session], T]) -> T:
+    async def run(self, work: Callable[[Session], T]) -> T:
         """``work(session)``'s result once it is committed; raises what it raised."""
-        write = _Write(work)
-        with self._waiting_lock:
-            self._waiting.append(write)
-        while not write.done:
-            with self._turn:
-                if not write.done:
-                    with self._waiting_lock:
-                        group = self._waiting[: self.max_group]
-                        del self._waiting[: self.max_group]
-                    self._commit(group)
-        if write.error is not None:
-            raise write.error
-        result: T = write.result
+        write = _Write(work, asyncio.get_running_loop().create_future())
+        with self._lock:
+            self._queue.put(write)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._serve, name="sitrep-writer")
+                self._thread.start()
+        result: T = await write.future
         return result
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                group = [self._queue.get(timeout=IDLE_S)]
+            except queue.Empty:
+                with self._lock:
+                    if self._queue.empty():
+                        self._thread = None
+                        return
+                continue
+            while len(group) < self.max_group:
+                try:
+                    group.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._commit(group)
+            for write in group:
+                _settle(write)
 
     def _commit(self, group: list[_Write]) -> None:
         try:
@@ -73,9 +92,6 @@ class GroupCommit:
         except BaseException as exc:  # none of the group was written: each request says so
             for write in group:
                 write.result, write.error = None, write.error or exc
-        finally:
-            for write in group:
-                write.done = True
 
 
 def _run_in_savepoint(write: _Write, session: Session, cursor: Any) -> None:
@@ -92,3 +108,18 @@ def _run_in_savepoint(write: _Write, session: Session, cursor: Any) -> None:
             cursor.execute("RELEASE SAVEPOINT group_write")
         except Exception:  # the database ended the transaction (a full disk)
             raise exc from None
+
+
+def _settle(write: _Write) -> None:
+    """Hand the write's outcome to the request awaiting it, on that request's loop."""
+
+    def settle() -> None:
+        if write.future.cancelled():  # the client went away; the write stands
+            return
+        if write.error is not None:
+            write.future.set_exception(write.error)
+        else:
+            write.future.set_result(write.result)
+
+    with suppress(RuntimeError):  # that loop has closed: no one awaits the write
+        write.future.get_loop().call_soon_threadsafe(settle)

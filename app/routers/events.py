@@ -153,7 +153,7 @@ def _idempotent(
     dependencies=[Depends(require_json_body)],
     summary="Create an event",
 )
-def create_event(
+async def create_event(
     event: EventCreate,
     request: Request,
     principal: Writer,
@@ -162,7 +162,7 @@ def create_event(
 ) -> Response:
     """Create one event. A repeated `external_id` gives 409 naming the existing event."""
     prepared = events.prepare([event], gazetteer=gazetteer)
-    return _store(
+    return await _store(
         request,
         principal,
         idempotency_key,
@@ -180,7 +180,7 @@ def create_event(
     dependencies=[Depends(require_json_body)],
     summary="Create up to 1000 events",
 )
-def create_batch(
+async def create_batch(
     batch: EventBatch,
     request: Request,
     principal: Writer,
@@ -188,8 +188,11 @@ def create_batch(
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     """All or nothing: one bad item rejects the batch, and the error names its index."""
-    prepared = events.prepare(batch.events, gazetteer=gazetteer, batch=True)
-    return _store(
+    # Up to a thousand events: prepared in a thread, not on the event loop.
+    prepared = await run_in_threadpool(
+        events.prepare, batch.events, gazetteer=gazetteer, batch=True
+    )
+    return await _store(
         request,
         principal,
         idempotency_key,
@@ -199,7 +202,7 @@ def create_batch(
     )
 
 
-def _store(
+async def _store(
     request: Request,
     principal: Principal,
     key: str | None,
@@ -210,7 +213,7 @@ def _store(
     """Store events prepared before this request's turn to write, committed with the other
     writes waiting for it (``app.group_commit``), once per Idempotency-Key."""
     group_commit: GroupCommit = request.app.state.group_commit
-    return group_commit.run(
+    return await group_commit.run(
         lambda session: _idempotent(
             session,
             principal,
