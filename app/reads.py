@@ -1,5 +1,5 @@
-"""The most requested reads (a page of events, one event) run on the event loop, not in a
-thread.
+"""The most requested reads (a page of events, one event, an API key) run on the event loop,
+not in a thread.
 
 FastAPI runs a sync endpoint in a thread of its pool, and under load that hop cost more
 than the read itself: the thread and the event loop take turns at the interpreter's lock.
