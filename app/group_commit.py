@@ -57,7 +57,11 @@ class GroupCommit:
         with self._lock:
             self._queue.put(write)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._serve, name="sitrep-writer")
+                # Not a daemon (nor one by inheritance): a write under way ends before the
+                # process does.
+                self._thread = threading.Thread(
+                    target=self._serve, name="sitrep-writer", daemon=False
+                )
                 self._thread.start()
         result: T = await write.future
         return result

@@ -1,9 +1,12 @@
 """Creating events: single, batch, idempotency, validation, keys."""
 
+import threading
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
 
+from app import group_commit
 from tests.factories import event_payload, wire_report_night
 
 
@@ -88,6 +91,21 @@ def test_repeated_external_id_is_a_conflict_naming_the_existing_event(
     assert second.json()["existing_id"] == first.json()["id"]
     assert first.json()["id"] in second.json()["detail"]
     assert len(_all_events(client)) == 1
+
+
+def test_a_post_after_the_writer_thread_ended_idle_is_stored(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    """A process's writer thread ends when idle (``app.group_commit``); the next write
+    starts another."""
+    first = client.post("/v1/events", json=event_payload(external_id="before"), headers=writer)
+    time.sleep(group_commit.IDLE_S + 0.3)  # every writer thread, this app's and others', ends
+    assert [t for t in threading.enumerate() if t.name == "sitrep-writer"] == []
+
+    second = client.post("/v1/events", json=event_payload(external_id="after"), headers=writer)
+
+    assert [first.status_code, second.status_code] == [201, 201]
+    assert sorted(e["external_id"] for e in _all_events(client)) == ["after", "before"]
 
 
 def test_batch_creates_every_event(client: TestClient, writer: dict[str, str]) -> None:
