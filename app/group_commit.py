@@ -82,8 +82,7 @@ class GroupCommit:
                 except queue.Empty:
                     break
             self._commit(group)
-            for write in group:
-                _settle(write)
+            _settle(group)
 
     def _commit(self, group: list[_Write]) -> None:
         try:
@@ -114,16 +113,22 @@ def _run_in_savepoint(write: _Write, session: Session, cursor: Any) -> None:
             raise exc from None
 
 
-def _settle(write: _Write) -> None:
-    """Hand the write's outcome to the request awaiting it, on that request's loop."""
+def _settle(group: list[_Write]) -> None:
+    """Hand each write's outcome to the request awaiting it, on that request's loop: one
+    call a loop for the whole group, as each call wakes the loop."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[_Write]] = {}
+    for write in group:
+        by_loop.setdefault(write.future.get_loop(), []).append(write)
+    for loop, writes in by_loop.items():
+        with suppress(RuntimeError):  # that loop has closed: no one awaits its writes
+            loop.call_soon_threadsafe(_hand_over, writes)
 
-    def settle() -> None:
+
+def _hand_over(writes: list[_Write]) -> None:
+    for write in writes:
         if write.future.cancelled():  # the client went away; the write stands
-            return
+            continue
         if write.error is not None:
             write.future.set_exception(write.error)
         else:
             write.future.set_result(write.result)
-
-    with suppress(RuntimeError):  # that loop has closed: no one awaits the write
-        write.future.get_loop().call_soon_threadsafe(settle)
