@@ -4,13 +4,16 @@ from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from app.deps import Reader, reading
+from app.reads import run_read
 from app.routers.filters import FILTERS_OPENAPI, EventFiltersDep, invalid_query, scope_statuses
 from app.schemas.problem import PROBLEM_RESPONSES
 from app.services import stats
+from app.services.answers import Answers, last_write
 from app.services.periods import Interval
 from app.services.stats import Dimension
 
@@ -32,7 +35,7 @@ class Stats(BaseModel):
 
 
 @router.get("", response_model=Stats, summary="Aggregate events", openapi_extra=FILTERS_OPENAPI)
-def get_stats(
+async def get_stats(
     request: Request,
     principal: Reader,
     filters: EventFiltersDep,
@@ -58,6 +61,9 @@ def get_stats(
     if fill and interval is None:
         raise invalid_query("fill", "fill needs an interval")
     scope_statuses(filters, principal, sync=False)
+    # The filters as validated, with the statuses this caller may see, are the question.
+    key = repr((filters, interval, dimensions, fill))
+    answers: Answers = request.app.state.stats_answers
 
     def answer(session: Session) -> bytes:
         buckets = stats.aggregate(
@@ -66,8 +72,14 @@ def get_stats(
         # Plain ints and strings already: written as they are, not revalidated.
         return orjson.dumps({"interval": interval, "group_by": dimensions, "buckets": buckets})
 
-    # The filters as validated, with the statuses this caller may see, are the question.
-    key = repr((filters, interval, dimensions, fill))
-    with reading(request) as session:
-        body = request.app.state.stats_answers.get(session, key, answer)
+    def computed() -> bytes:
+        with reading(request) as session:
+            return answers.get(session, key, answer)
+
+    # A dashboard asks the same question until the next write: whether its answer is kept
+    # is read on the event loop (``app.reads``), and only a new answer is computed in a
+    # thread, as an aggregation may read many rows.
+    body = answers.kept(key, await run_read(request, last_write))
+    if body is None:
+        body = await run_in_threadpool(computed)
     return Response(body, media_type="application/json")

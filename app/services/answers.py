@@ -6,16 +6,20 @@ from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future
 
-from sqlalchemy import func, select
+from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.orm import Session
 
+from app.db import fetch_rows
 from app.models import Revision
 
+_LAST_WRITE = select(func.max(Revision.id))
 
-def last_write(session: Session) -> int | None:
+
+def last_write(bind: Engine | Connection) -> int | None:
     """Which write the database has seen last: every write appends a revision, and their
     ids rise in commit order (writers take turns, ``app.db.begin_write``)."""
-    return session.scalar(select(func.max(Revision.id)))
+    write: int | None = fetch_rows(bind, _LAST_WRITE, {})[0][0]
+    return write
 
 
 class Answers:
@@ -33,10 +37,19 @@ class Answers:
         self._computing: dict[tuple[str, int | None], Future[bytes]] = {}
         self._lock = threading.Lock()
 
+    def kept(self, key: str, write: int | None) -> bytes | None:
+        """The answer for ``key`` if it is kept and no write came after ``write``."""
+        with self._lock:
+            kept = self._kept.get(key)
+            if kept is None or kept[0] != write:
+                return None
+            self._kept.move_to_end(key)
+            return kept[1]
+
     def get(self, session: Session, key: str, compute: Callable[[Session], bytes]) -> bytes:
         """The answer for ``key``: kept if no write came since, else ``compute(session)``d
         now (after reading which write was last, so it is never older than that)."""
-        write = last_write(session)
+        write = last_write(session.connection())
         with self._lock:
             kept = self._kept.get(key)
             if kept is not None and kept[0] == write:
