@@ -163,7 +163,7 @@ class EventCreate(_Input):
         allowed = ACLED_TAXONOMY[event_type]
         if value not in allowed:
             raise ValueError(
-                f"{value!r} is not a sub-event type of {event_type!r}; "
+                f"{value!r} is not a sub-event type of {event_type.value!r}; "
                 f"expected one of: {', '.join(allowed)}"
             )
         return value
