@@ -374,6 +374,52 @@ def test_unreadable_ndjson_line_stops_the_import_with_its_chunk_unwritten(
     assert len(client.get("/v1/events").json()["items"]) == 2
 
 
+@pytest.mark.parametrize("fmt", ["ndjson", "acled"])
+def test_a_line_that_is_not_utf8_stops_the_import_naming_it(
+    run: CliRunner, client: TestClient, tmp_path: Path, fmt: str
+) -> None:
+    """A file saved in another encoding (an ACLED CSV in Latin-1, say) is refused at its
+    first such line, with the rows of the chunks before it imported, not a traceback."""
+    if fmt == "ndjson":
+        lines = [orjson.dumps(event_payload(external_id=f"n{i}")) for i in range(5)]
+        lines[3] = orjson.dumps(event_payload(title="Strike on Kyiv café")).replace(
+            "é".encode(), "é".encode("latin-1")
+        )
+        path = tmp_path / "latin1.ndjson"
+        path.write_bytes(b"\n".join(lines))
+    else:
+        rows = acled_rows(5)
+        rows[3]["notes"] = "Strike on Kyiv café"
+        path = _write_csv(tmp_path / "acled.csv", acled.COLUMNS, rows)
+        path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
+
+    result = run.invoke(main, ["import", str(path), "--format", fmt, "--chunk-size", "2"])
+
+    assert result.exit_code == 1, result.output
+    line = 4 if fmt == "ndjson" else 5  # a CSV's first line is its header
+    assert f"line {line}: -: not UTF-8 text" in result.output
+    assert f"from line {line - 1} on" in result.output
+    assert len(client.get("/v1/events").json()["items"]) == 2
+
+
+def test_a_row_cut_short_by_a_line_that_is_not_utf8_is_not_imported(
+    run: CliRunner, client: TestClient, tmp_path: Path
+) -> None:
+    """The line that is not UTF-8 is the second of a quoted cell: the row it ends is not
+    imported cut short, though it could have closed a chunk."""
+    rows = acled_rows(3)
+    rows[1]["notes"] = "Strike on a market,\nthen a second on a café"  # lines 3 and 4
+    path = _write_csv(tmp_path / "acled.csv", acled.COLUMNS, rows)
+    path.write_bytes(path.read_text(encoding="utf-8").encode("latin-1"))
+
+    result = run.invoke(main, ["import", str(path), "--format", "acled", "--chunk-size", "2"])
+
+    assert result.exit_code == 1, result.output
+    assert "line 4: -: not UTF-8 text" in result.output
+    assert "from line 2 on" in result.output
+    assert client.get("/v1/events").json()["items"] == []
+
+
 def test_pages_and_exports_keep_non_ascii_text_beside_ascii(
     client: TestClient, writer: dict[str, str]
 ) -> None:

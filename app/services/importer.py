@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TextIO
 
 import orjson
 from pydantic import ValidationError
@@ -72,23 +72,59 @@ class BadRow(Exception):
         return BadRow, (self.line, self.field, self.msg, self.chunk_start)
 
 
-Chunk = list[tuple[int, Any]]  # (line number, record as read: an NDJSON line or a CSV row)
+# (line number, record as read: an NDJSON line, a CSV row, or where the text ends, ``NotText``)
+Chunk = list[tuple[int, Any]]
+
+
+class NotText(NamedTuple):
+    """The record where the file stops being UTF-8 text (one saved in Latin-1, say): the
+    import stops there, naming the ``line``."""
+
+    line: int
 
 
 def read_records(path: Path, fmt: ImportFormat) -> Iterator[tuple[int, Any]]:
-    """(line number, record) for each record of the file; ``_event_body`` reads it."""
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    """(line number, record) for each record of the file, up to a ``NotText``;
+    ``_event_body`` reads them."""
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as handle:
+        not_text: list[NotText] = []
+        lines = _text_lines(handle, not_text)
         if fmt == ImportFormat.NDJSON:
-            yield from ((n, line) for n, line in enumerate(handle, 1) if line.strip())
+            yield from ((n, line) for n, line in enumerate(lines, 1) if line.strip())
+            yield from ((bad.line, bad) for bad in not_text)
             return
-        reader = csv.DictReader(handle)
+        reader = csv.DictReader(lines)
+        last = None
         for row in reader:
-            yield reader.line_num, row
+            if last is not None:
+                yield last
+            last = reader.line_num, row
+        if not_text:
+            # The last row read may end inside a quoted cell, cut short: it stops with the rest.
+            yield (last[0] if last else not_text[0].line), not_text[0]
+        elif last is not None:
+            yield last
+
+
+def _text_lines(handle: TextIO, not_text: list[NotText]) -> Iterator[str]:
+    """The lines of ``handle`` up to the first that is not UTF-8, which goes in ``not_text``
+    (read with ``surrogateescape``, its bytes became surrogates, which UTF-8 cannot
+    encode)."""
+    for number, line in enumerate(handle, 1):
+        if not line.isascii():
+            try:
+                line.encode()
+            except UnicodeEncodeError:
+                not_text.append(NotText(number))
+                return
+        yield line
 
 
 def _event_body(fmt: ImportFormat, line: int, record: Any, chunk_start: int) -> Any:
     """The event body a record holds; a served event (an NDJSON export) loses the fields
     the server sets."""
+    if isinstance(record, NotText):
+        raise BadRow(record.line, "-", "not UTF-8 text (save the file as UTF-8)", chunk_start)
     if fmt != ImportFormat.NDJSON:
         return _CSV_READERS[fmt](record)
     try:
