@@ -157,12 +157,14 @@ _METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 def _allowed_methods(request: Request) -> list[str]:
     """Every method the path takes. Starlette's 405 names only those of the first route
-    with the path, and FastAPI makes a route per method: ``Allow: POST`` for the events."""
+    with the path, and FastAPI makes a route per method: ``Allow: POST`` for the events.
+    HEAD goes wherever GET does (``app.middleware.HeadAsGet``)."""
     return [
         method
         for method in _METHODS
         if any(
-            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            route.matches({**request.scope, "method": "GET" if method == "HEAD" else method})[0]
+            == Match.FULL
             for route in request.app.routes
         )
     ]

@@ -22,7 +22,7 @@ from app.errors import install_error_handlers
 from app.explorer.page import mount_explorer
 from app.geo.gazetteer import Gazetteer
 from app.group_commit import GroupCommit
-from app.middleware import BodySizeLimit, SecurityHeaders
+from app.middleware import BodySizeLimit, HeadAsGet, SecurityHeaders
 from app.observability import RequestObservation
 from app.ratelimit import RateLimit
 from app.routers import events, extract, health, keys, places, stats
@@ -80,6 +80,7 @@ def create_app(settings: Settings | None = None, *, checkpoint_apart: bool = Fal
     app.include_router(observability.router)
     mount_explorer(app)
     # Listed innermost first: security headers wrap everything, CORS wraps the limits.
+    app.add_middleware(HeadAsGet)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(
         RateLimit,

@@ -1,8 +1,36 @@
-"""ASGI middleware: request body size limit and security headers."""
+"""ASGI middleware: HEAD as GET, request body size limit and security headers."""
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PayloadTooLarge, problem_response
+
+
+class HeadAsGet:
+    """A HEAD request is answered as the GET of the same URL would be, without its body:
+    HTTP servers must support HEAD wherever they support GET (RFC 9110, 9.1), and FastAPI
+    routes only the methods an endpoint names. The layers outside this one (the access
+    log, the rate limit) still see HEAD."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                message = {**message, "body": b""}
+            await send(message)
+
+        as_get = {**scope, "method": "GET"}
+        try:
+            await self.app(as_get, receive, send_without_body)
+        finally:
+            # The router notes the route it matched in the scope, for the access log.
+            if "route" in as_get:
+                scope["route"] = as_get["route"]
 
 
 class BodySizeLimit:

@@ -112,9 +112,9 @@ def test_validation_problem_does_not_echo_the_input(
 @pytest.mark.parametrize(
     ("method", "path", "allowed"),
     [
-        ("PUT", "/v1/events", "GET, POST"),
-        ("OPTIONS", "/v1/events/some-id", "GET, PATCH, DELETE"),
-        ("POST", "/v1/stats", "GET"),
+        ("PUT", "/v1/events", "GET, HEAD, POST"),
+        ("OPTIONS", "/v1/events/some-id", "GET, HEAD, PATCH, DELETE"),
+        ("POST", "/v1/stats", "GET, HEAD"),
     ],
 )
 def test_a_method_not_allowed_names_every_method_the_path_takes(
@@ -128,3 +128,28 @@ def test_a_method_not_allowed_names_every_method_the_path_takes(
         response.json()["detail"]
         == f"{method} is not allowed here; use {allowed.replace(', ', ' or ')}."
     )
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/v1/events?country=UA", "/v1/events/{id}", "/v1/stats?interval=month", "/healthz", "/docs"],
+)
+def test_head_answers_as_get_without_a_body(
+    client: TestClient, writer: dict[str, str], path: str
+) -> None:
+    path = path.format(id=_created(client, writer))
+    get = client.get(path)
+
+    head = client.head(path)
+
+    assert head.status_code == get.status_code == 200
+    assert head.content == b""
+    for header in ("content-type", "content-length", "etag"):
+        assert head.headers.get(header) == get.headers.get(header)
+
+
+def test_head_of_a_missing_event_is_a_404(client: TestClient) -> None:
+    response = client.head("/v1/events/no-such-event")
+
+    assert response.status_code == 404
+    assert response.content == b""

@@ -36,10 +36,12 @@ def test_each_request_is_logged_as_json_with_its_id(
 def test_metrics_count_requests_by_route_and_status(client: TestClient) -> None:
     client.get("/v1/events")
     client.get("/v1/events/nope")
+    client.head("/v1/events")
 
     text = client.get("/metrics").text
 
     assert 'sitrep_requests_total{method="GET",route="/v1/events",status="200"}' in text
+    assert 'sitrep_requests_total{method="HEAD",route="/v1/events",status="200"}' in text
     assert 'route="/v1/events/{event_id}",status="404"' in text
     assert "sitrep_request_duration_seconds_bucket" in text
     assert "sitrep_db_pool_checked_out" in text
