@@ -40,21 +40,23 @@ class Answers:
     def kept(self, key: str, write: int | None) -> bytes | None:
         """The answer for ``key`` if it is kept and no write came after ``write``."""
         with self._lock:
-            kept = self._kept.get(key)
-            if kept is None or kept[0] != write:
-                return None
-            self._kept.move_to_end(key)
-            return kept[1]
+            return self._kept_locked(key, write)
+
+    def _kept_locked(self, key: str, write: int | None) -> bytes | None:
+        kept = self._kept.get(key)
+        if kept is None or kept[0] != write:
+            return None
+        self._kept.move_to_end(key)
+        return kept[1]
 
     def get(self, session: Session, key: str, compute: Callable[[Session], bytes]) -> bytes:
         """The answer for ``key``: kept if no write came since, else ``compute(session)``d
         now (after reading which write was last, so it is never older than that)."""
         write = last_write(session.connection())
         with self._lock:
-            kept = self._kept.get(key)
-            if kept is not None and kept[0] == write:
-                self._kept.move_to_end(key)
-                return kept[1]
+            kept = self._kept_locked(key, write)
+            if kept is not None:
+                return kept
             computing = self._computing.get((key, write))
             if computing is None:
                 mine: Future[bytes] = Future()
