@@ -269,9 +269,13 @@ def export_events(query: str, fmt: str, output: BinaryIO) -> None:
     engine = _engine()
     gazetteer = Gazetteer(settings.gazetteer_path)
     params = dict(parse_qsl(query, keep_blank_values=True))
-    sort = Sort(params.pop("sort")) if "sort" in params else Sort.OCCURRED_DESC
     try:
+        given = params.pop("sort", Sort.OCCURRED_DESC)
+        if given not in Sort.__members__.values():
+            raise ValueError(f"sort: {given!r} is not one of {', '.join(Sort)}")
+        sort = Sort(given)
         filters = filters_from_query(params, gazetteer)
+        event_query.check_sort(filters, sort)
     except (AppError, ValueError, TypeError) as exc:
         raise click.BadParameter(str(exc), param_hint="QUERY") from None
     filters.statuses = filters.statuses or event_query.default_statuses(

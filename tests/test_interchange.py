@@ -165,6 +165,25 @@ def test_acled_export_by_the_cli(run: CliRunner, night: None, tmp_path: Path) ->
     assert {r["iso"] for r in rows} == {"804"}
 
 
+@pytest.mark.parametrize(
+    ("query", "said"),
+    [
+        ("date_from=2024-02-30", "date_from: Input should be a valid date"),
+        ("sort=nope", "sort: 'nope' is not one of -occurred_on"),
+        ("sort=distance", "sort=distance needs near"),
+        ("contry=UA", "unknown filter contry"),
+    ],
+)
+def test_export_with_a_bad_query_says_which_part_is_wrong(
+    run: CliRunner, query: str, said: str
+) -> None:
+    result = run.invoke(main, ["export", query])
+
+    assert result.exit_code == 2, result.output  # a usage error, not a traceback
+    assert f"Invalid value for QUERY: {said}" in result.output
+    assert "errors.pydantic.dev" not in result.output
+
+
 # --jobs 0 prepares the chunks in the importing process, --jobs 2 in two others.
 @pytest.mark.parametrize("jobs", ["0", "2"])
 def test_bad_row_names_its_line_and_field_and_its_chunk_is_not_written(

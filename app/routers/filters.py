@@ -248,4 +248,10 @@ def filters_from_query(params: dict[str, str], gazetteer: Gazetteer) -> EventFil
         raise ValueError(
             f"unknown filter {', '.join(unknown)}; filters: {', '.join(sorted(known))}"
         )
-    return build_filters(FilterParams.model_validate(params), gazetteer)
+    try:
+        valid = FilterParams.model_validate(params)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        field = ".".join(str(part) for part in error["loc"])
+        raise ValueError(f"{field}: {str(error['msg']).removeprefix('Value error, ')}") from None
+    return build_filters(valid, gazetteer)
