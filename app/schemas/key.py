@@ -1,17 +1,21 @@
 """API key shapes for ``/v1/keys``; a key's secret is shown once, when it is created."""
 
 from datetime import datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from app.auth import Scope
 from app.schemas.moment import UTCMoment
+from app.services.keys import MAX_NAME_LENGTH, check_name
 
 
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    name: str = Field(min_length=1, max_length=100, description="Says who holds the key.")
+    name: Annotated[str, AfterValidator(check_name)] = Field(
+        min_length=1, max_length=MAX_NAME_LENGTH, description="Says who holds the key."
+    )
     scopes: list[Scope] = Field(min_length=1, description="`admin` implies `write` and `read`.")
     expires_at: UTCMoment | None = None
 

@@ -19,12 +19,25 @@ MAX_NAME_LENGTH = 100
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
+def check_name(name: str) -> str:
+    """A key name as stored: without surrounding spaces, 1 to 100 characters, and none of
+    them a control character (the name goes into logs and every revision's history)."""
+    name = name.strip()
+    if not 1 <= len(name) <= MAX_NAME_LENGTH:
+        raise ValueError(f"a key name has 1 to {MAX_NAME_LENGTH} characters")
+    if not name.isprintable():
+        raise ValueError("a key name has no control characters (tabs, line breaks)")
+    return name
+
+
 def create(
     session: Session, *, name: str, scopes: set[Scope], expires_at: datetime | None = None
 ) -> tuple[ApiKey, str]:
     """Store a new key's hash; returns the record and the key, which is shown only once."""
-    if not 1 <= len(name) <= MAX_NAME_LENGTH:
-        raise ValidationFailed(f"a key name has 1 to {MAX_NAME_LENGTH} characters")
+    try:
+        name = check_name(name)
+    except ValueError as exc:
+        raise ValidationFailed(str(exc)) from None
     if session.scalar(select(ApiKey.id).where(ApiKey.name == name)) is not None:
         raise Conflict(f"a key named {name!r} already exists")
     secret = generate_key()

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.factories import event_payload
@@ -69,6 +70,18 @@ def test_duplicate_key_name_is_409_and_bad_scope_is_422(
     assert again.status_code == 409
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["loc"] == ["body", "scopes", 0]
+
+
+@pytest.mark.parametrize("name", ["", "   ", "desk\nfake log line", "tab\there", "x" * 101])
+def test_a_blank_or_unprintable_key_name_is_422_naming_it(
+    client: TestClient, admin: dict[str, str], name: str
+) -> None:
+    response = client.post("/v1/keys", json={"name": name, "scopes": ["read"]}, headers=admin)
+
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["loc"] == ["body", "name"]
+    listed = client.get("/v1/keys", headers=admin).json()["items"]
+    assert name not in [key["name"] for key in listed]
 
 
 def test_revoking_an_unknown_key_is_404(client: TestClient, admin: dict[str, str]) -> None:
