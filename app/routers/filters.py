@@ -251,7 +251,5 @@ def filters_from_query(params: dict[str, str], gazetteer: Gazetteer) -> EventFil
     try:
         valid = FilterParams.model_validate(params)
     except ValidationError as exc:
-        error = exc.errors()[0]
-        field = ".".join(str(part) for part in error["loc"])
-        raise ValueError(f"{field}: {str(error['msg']).removeprefix('Value error, ')}") from None
+        raise invalid_input(exc.errors(), loc=[]) from None
     return build_filters(valid, gazetteer)
