@@ -105,3 +105,35 @@ def test_0004_sums_the_events_stored_before_it(empty_database: str) -> None:
     assert client.get(query).json() == before
     assert sum(bucket["events"] for bucket in before["buckets"]) == len(wire_report_night())
     close_engines(client.app)  # type: ignore[arg-type]
+
+
+def _claims(url: str) -> tuple[int, int]:
+    engine = create_db_engine(url)
+    try:
+        with engine.connect() as conn:
+            counts = [
+                conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in ("casualties", "munitions")
+            ]
+            return counts[0] or 0, counts[1] or 0
+    finally:
+        engine.dispose()
+
+
+def test_0009_keeps_claims_and_munitions_in_the_documents_and_gives_them_back(
+    empty_database: str,
+) -> None:
+    client = _with_night_events(empty_database)
+    before = client.get("/v1/events?limit=100").json()["items"]
+    assert "casualties" not in _tables(empty_database)
+    assert "munitions" not in _tables(empty_database)
+
+    migrate.downgrade(empty_database, "0008")
+    assert _claims(empty_database) == (
+        sum(len(e["casualties"]) for e in before),
+        sum(len(e["munitions"]) for e in before),
+    )
+    assert all(_claims(empty_database))  # the night's reports hold both
+    migrate.upgrade(empty_database)
+
+    assert client.get("/v1/events?limit=100").json()["items"] == before
+    close_engines(client.app)  # type: ignore[arg-type]

@@ -4,11 +4,9 @@ from app.models.api_key import ApiKey
 from app.models.base import Base
 from app.models.event import (
     Actor,
-    Casualty,
     Event,
     EventLine,
     EventTag,
-    Munition,
     Revision,
     Source,
 )
@@ -19,13 +17,11 @@ __all__ = [
     "Actor",
     "ApiKey",
     "Base",
-    "Casualty",
     "Event",
     "EventLine",
     "EventRollup",
     "EventTag",
     "IdempotencyRecord",
-    "Munition",
     "Revision",
     "Source",
 ]

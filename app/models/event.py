@@ -5,7 +5,10 @@ Column lengths are at least the schema's limits (PostgreSQL enforces them); fold
 
 ``events.document`` holds the event exactly as the API serves it (JSON text),
 rewritten on every write, so reads never assemble an event from several tables.
-The child tables exist for filters and aggregates (actor, source, tag, casualties).
+The child tables exist for filters and aggregates (actors, sources, tags). Casualty claims
+and munitions are kept only in the document: filters and statistics read the figures drawn
+from the claims (``fatalities_*``, ``injured_*``), and no query reads a claim or a munition
+on its own.
 """
 
 from datetime import date, datetime
@@ -141,31 +144,6 @@ class Actor(Base):
     role: Mapped[str] = mapped_column(String(20))
     attribution: Mapped[str | None] = mapped_column(String(20))
     attributed_by: Mapped[str | None] = mapped_column(String(200))
-
-
-class Casualty(Base):
-    __tablename__ = "casualties"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(20))
-    group: Mapped[str] = mapped_column(String(20))
-    count: Mapped[int] = mapped_column(Integer)
-    qualifier: Mapped[str] = mapped_column(String(20))
-    claimed_by: Mapped[str | None] = mapped_column(String(200))
-
-
-class Munition(Base):
-    __tablename__ = "munitions"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    event_id: Mapped[str] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    type: Mapped[str] = mapped_column(String(60))
-    launched: Mapped[int | None] = mapped_column(Integer)
-    intercepted: Mapped[int | None] = mapped_column(Integer)
-    claimed_by: Mapped[str | None] = mapped_column(String(200))
 
 
 class Source(Base):

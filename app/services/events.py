@@ -34,11 +34,9 @@ from app.interchange import flat
 from app.models import (
     Actor,
     Base,
-    Casualty,
     Event,
     EventLine,
     EventTag,
-    Munition,
     Revision,
     Source,
 )
@@ -50,7 +48,7 @@ from app.services.periods import Interval, period_start
 from app.services.places import Placed, place_location
 
 WRITABLE_FIELDS = tuple(EventCreate.model_fields)
-_CHILD_TABLES = (Actor, Casualty, Munition, Source, EventTag)
+_CHILD_TABLES = (Actor, Source, EventTag)
 # Fewer events than this are stored in one pipeline on PostgreSQL, more through COPY: by
 # the time per event of each way, in-process (docs/performance.md).
 _PIPELINED_EVENTS = 50
@@ -132,12 +130,6 @@ def _child_rows(doc: dict[str, Any], event: EventCreate) -> dict[type[Base], lis
         Actor: [
             {"event_id": event_id, "position": i, **a, "name_key": fold(a["name"])}
             for i, a in enumerate(doc["actors"])
-        ],
-        Casualty: [
-            {"event_id": event_id, "position": i, **c} for i, c in enumerate(doc["casualties"])
-        ],
-        Munition: [
-            {"event_id": event_id, "position": i, **m} for i, m in enumerate(doc["munitions"])
         ],
         Source: [
             {
