@@ -24,8 +24,7 @@ from app.errors import (
     Forbidden,
     NotFound,
     PreconditionFailed,
-    ValidationFailed,
-    field_errors,
+    invalid_input,
 )
 from app.geo.distance import cell
 from app.geo.gazetteer import Gazetteer
@@ -435,10 +434,7 @@ def update_event(
     try:
         event = EventCreate.model_validate(merge_patch(current, patch))
     except ValidationError as exc:
-        errors = [{**e, "loc": ["body", *e["loc"]]} for e in field_errors(exc.errors())]
-        raise ValidationFailed(
-            f"{'.'.join(map(str, errors[0]['loc']))}: {errors[0]['msg']}", errors=errors
-        ) from None
+        raise invalid_input(exc.errors(), loc=["body"]) from None
     event, placed = _placed(gazetteer, event, ["body"])
     new = event.model_dump(mode="json")
     changes = {

@@ -142,6 +142,22 @@ def test_invalid_patch_is_422_naming_the_field_and_changes_nothing(
     assert client.get(f"/v1/events/{event['id']}").json()["version"] == 1
 
 
+def test_invalid_patch_describes_its_errors_as_a_post_does(
+    client: TestClient, writer: dict[str, str]
+) -> None:
+    event = _create(client, writer)
+
+    response = client.patch(
+        f"/v1/events/{event['id']}", json={"title": "", "occurred_on": "nope"}, headers=writer
+    )
+
+    assert response.status_code == 422
+    body = response.json()
+    assert [e["loc"] for e in body["errors"]] == [["body", "title"], ["body", "occurred_on"]]
+    assert body["detail"].startswith("body.title: ")
+    assert body["detail"].endswith(" (and 1 more)")
+
+
 def test_patch_of_read_only_field_is_rejected(client: TestClient, writer: dict[str, str]) -> None:
     event = _create(client, writer)
 
