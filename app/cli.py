@@ -1,6 +1,5 @@
 """The ``sitrep`` command line: serve, migrate, manage keys."""
 
-import gc
 import os
 import sys
 import tempfile
@@ -18,7 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
-from app import demo, migrate
+from app import collector, demo, migrate
 from app.auth import parse_scopes
 from app.config import Settings
 from app.db import close_engine, create_db_engine, make_session_factory, transaction
@@ -227,7 +226,7 @@ def import_events(file: Path, fmt: str | None, chunk_size: int, jobs: int | None
     total = importer.count_records(file, ImportFormat(fmt))
     if jobs is None:
         jobs = max((os.cpu_count() or 1) - 1, 1) if total > chunk_size else 0
-    gc.freeze()  # full collections would rescan every module object (importer._start_worker)
+    collector.settle()
     with tqdm(total=total, unit=" rows", file=sys.stderr, disable=None) as bar:
         try:
             result = importer.import_file(

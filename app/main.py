@@ -1,6 +1,5 @@
 """The application factory."""
 
-import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -8,7 +7,7 @@ from fastapi import Depends, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 
-from app import observability
+from app import collector, observability
 from app.config import Settings, get_settings
 from app.db import (
     close_engine,
@@ -111,11 +110,11 @@ def close_engines(app: FastAPI) -> None:
 def serve_app() -> FastAPI:
     """The app as ``sitrep serve`` runs it in each worker process.
 
-    After startup the garbage collector stops scanning what startup built (modules, the
-    app, the gazetteer): left in its oldest generation, those objects made every full
-    collection a pause of tens of milliseconds, which set the tail latency of every
-    endpoint (GET by id p99 70-106 ms before, 16-29 ms after, docs/performance.md).
+    After startup the garbage collector stops scanning what startup built
+    (``app.collector``): those objects made every full collection a pause of tens of
+    milliseconds, which set the tail latency of every endpoint (GET by id p99 70-106 ms
+    before, 16-29 ms after, docs/performance.md).
     """
     app = create_app(checkpoint_apart=True)
-    gc.freeze()
+    collector.settle()
     return app

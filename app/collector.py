@@ -1,0 +1,23 @@
+"""The garbage collector's settings for the processes that hold many objects at once: the
+server's workers and an import's."""
+
+import gc
+
+# A full collection once per this many collections of the middle generation (Python's
+# default is 10).
+_FULL_EVERY = 1000
+
+
+def settle() -> None:
+    """Stop the collector rescanning what exists now, and make its full collections rare.
+
+    Freezing moves every object alive now (modules, the app, the gazetteer) out of the
+    collector's reach: left in its oldest generation, they made every full collection a
+    pause of tens of milliseconds. A full collection still rescans every object created
+    since, and a batch of events holds hundreds of thousands of them: with Python's default
+    thresholds, preparing an import's chunk ran several, a quarter of its time
+    (docs/performance.md). Cycles are still collected with the young generations.
+    """
+    gc.freeze()
+    young, middle, _ = gc.get_threshold()
+    gc.set_threshold(young, middle, _FULL_EVERY)
