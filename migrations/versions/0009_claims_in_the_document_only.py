@@ -66,13 +66,14 @@ def downgrade() -> None:
     connection = op.get_bind()
     batch = sa.text("SELECT id, document FROM events WHERE id > :after ORDER BY id LIMIT 1000")
     after = ""
-    while documents := connection.execute(batch, {"after": after}).all():
+    while page := connection.execute(batch, {"after": after}).all():
+        documents = [(event_id, json.loads(document)) for event_id, document in page]
         for name, table in tables.items():
             rows = [
                 {"event_id": event_id, "position": i, **item}
                 for event_id, document in documents
-                for i, item in enumerate(json.loads(document)[name])
+                for i, item in enumerate(document[name])
             ]
             if rows:
                 connection.execute(table.insert(), rows)
-        after = documents[-1][0]
+        after = page[-1][0]
