@@ -3,7 +3,7 @@
 SQLite copies its write-ahead log back into the database file (a checkpoint) when a
 commit finds the log past 1,000 pages, and that commit then waits for the disk: on a
 1M-event database a POST's p99 was 116-289 ms with two clients, 9.6-11.4 ms with the
-checkpoints done here instead (docs/performance.md). A ``PASSIVE`` checkpoint neither
+checkpoints done here instead (docs/performance-log.md). A ``PASSIVE`` checkpoint neither
 waits for nor blocks readers and writers. Short-lived engines (``sitrep import``, the
 migrations) keep SQLite's own.
 """

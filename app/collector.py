@@ -16,7 +16,7 @@ def settle() -> None:
     pause of tens of milliseconds. A full collection still rescans every object created
     since, and a batch of events holds hundreds of thousands of them: with Python's default
     thresholds, preparing an import's chunk ran several, a quarter of its time
-    (docs/performance.md). Cycles are still collected with the young generations.
+    (docs/performance-log.md). Cycles are still collected with the young generations.
     """
     gc.freeze()
     young, middle, _ = gc.get_threshold()

@@ -76,7 +76,7 @@ def create_db_engine(url: str, *, checkpoint_apart: bool = False) -> Engine:
         max_overflow=10,
         # The connection used last is handed out first: its page cache is likely still in
         # the CPU's caches, where the oldest one's is not (under load a page's SQL took
-        # 300 us of CPU taking connections in turn, 180 us this way; docs/performance.md).
+        # 300 us of CPU taking connections in turn, 180 us this way; docs/performance-log.md).
         pool_use_lifo=True,
     )
 
@@ -149,7 +149,7 @@ def close_engine(engine: Engine) -> None:
     The last connection to close does that by itself when it can tell it is the last, yet
     once in about eighty stops of a two-worker server the log was left behind. Left, a
     1M-event import's log was 530 MB for the next process to read through before its
-    first query (docs/performance.md). A reader or writer in another process can hold the
+    first query (docs/performance-log.md). A reader or writer in another process can hold the
     checkpoint up: it waits a second at most, then leaves the log to the next checkpoint.
     """
     checkpoints.stop(engine)
@@ -191,7 +191,7 @@ def insert_rows(
 ) -> None:
     """Load ``rows`` (dicts with the same keys) in one statement on the driver: an
     executemany INSERT on SQLite, ``COPY ... FROM STDIN`` on PostgreSQL, which loads them
-    faster than INSERT statements (an import took a quarter less time, docs/performance.md).
+    faster than INSERT statements (an import took a quarter less time, docs/performance-log.md).
     ``upsert``, an INSERT into ``model`` with an ON CONFLICT clause, runs once per row
     instead, on both (COPY cannot update a row it finds); so do rows loaded in a
     ``pipeline``, where COPY cannot run.
@@ -200,7 +200,7 @@ def insert_rows(
     the compiled statement, which was a third of a bulk import's writing time; here each
     value goes through its column type's bind processor, as SQLAlchemy would bind it, into
     the driver's parameter rows, which go straight to the driver's cursor (SQLAlchemy's
-    execution around each statement was a twelfth of a POST, docs/performance.md).
+    execution around each statement was a twelfth of a POST, docs/performance-log.md).
     """
     if not rows:
         return
@@ -243,7 +243,7 @@ def _raised_as_sqlalchemy(dialect: Dialect, sql: str | None, args: Any = None) -
 def pipeline(connection: Connection) -> Iterator[None]:
     """On PostgreSQL, send the block's statements without waiting for each one's answer:
     a POST's half a dozen loads cost one round trip to the server, not two each (COPY's),
-    and it served a third more POSTs (docs/performance.md). So nothing in the block may
+    and it served a third more POSTs (docs/performance-log.md). So nothing in the block may
     read a statement's result, and a statement's error is raised at the end of the block,
     as SQLAlchemy raises it. For a few rows: for many, COPY (``insert_rows``) loads
     faster."""
@@ -265,7 +265,7 @@ def fetch_rows(
     For the reads that clients repeat most (a page of events, one event, a key, whether an
     external id is taken): SQLAlchemy's execution around them (a session and its
     transaction, parameter processing, typed result rows) cost twice their SQL, and an ORM
-    query for taken external ids was a fifteenth of a POST (docs/performance.md). One SELECT
+    query for taken external ids was a fifteenth of a POST (docs/performance-log.md). One SELECT
     needs no transaction of its own: it reads one snapshot by itself. Each value goes
     through its type's bind processor, as SQLAlchemy would bind it.
     """
@@ -307,7 +307,7 @@ def _numbered(dialect: Dialect) -> Dialect:
     """``dialect`` writing its parameters as PostgreSQL's own $1, $2, ...: psycopg's usual
     cursor rewrites each query's %(name)s into them, and keeps the rewritten query only
     when it is under 4 KB. A radius search over four cells is longer, and rewriting it
-    every time was over a quarter of its request's instructions (docs/performance.md)."""
+    every time was over a quarter of its request's instructions (docs/performance-log.md)."""
     numbered = copy.copy(dialect)
     numbered.paramstyle, numbered.positional = "numeric_dollar", True
     return numbered
@@ -326,7 +326,7 @@ def create_missing_indexes(connection: Connection, indexes: Iterable[Index]) -> 
 
     SQLite sorts each index's entries on one thread unless told otherwise; with one per
     core, an index over a million events took 1.51 s instead of 2.06 s
-    (docs/performance.md).
+    (docs/performance-log.md).
     """
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:

@@ -36,10 +36,10 @@ class GroupCommit:
     ``max_group``), runs each in a savepoint (one that fails is rolled back alone and
     raises in its own request) and commits them once. One thread, not one per request:
     request threads took turns at the interpreter's lock with each other and with the
-    loop, about 20 context switches a POST, against 4 (docs/performance.md).
+    loop, about 20 context switches a POST, against 4 (docs/performance-log.md).
 
     The savepoints are the driver's own statements: the session's (``begin_nested``) cost
-    a tenth of a POST (docs/performance.md). So a write goes through the session's
+    a tenth of a POST (docs/performance-log.md). So a write goes through the session's
     connection, not its unit of work: rolled back to its savepoint, it leaves no object
     behind for the commit to flush.
     """

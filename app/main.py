@@ -113,7 +113,7 @@ def serve_app() -> FastAPI:
     After startup the garbage collector stops scanning what startup built
     (``app.collector``): those objects made every full collection a pause of tens of
     milliseconds, which set the tail latency of every endpoint (GET by id p99 70-106 ms
-    before, 16-29 ms after, docs/performance.md).
+    before, 16-29 ms after, docs/performance-log.md).
     """
     app = create_app(checkpoint_apart=True)
     collector.settle()

@@ -4,7 +4,7 @@ not in a thread.
 FastAPI runs a sync endpoint in a thread of its pool, and under load that hop cost more
 than the read itself: the thread and the event loop take turns at the interpreter's lock.
 Run on the loop, a page of 100 events was served at 1.8 times the rate, with a quarter of
-the p99 on SQLite and under half on PostgreSQL (docs/performance.md, nineteenth session).
+the p99 on SQLite and under half on PostgreSQL (docs/performance-log.md, nineteenth session).
 
 On the loop, a read holds up its worker's other requests while it runs, as a sync worker
 serves one request at a time. So a read whose SQL runs past ``BUDGET_S`` is cut short and

@@ -160,7 +160,7 @@ def read_into_cache(paths: Iterable[Path]) -> None:
     """Read the SQLite files whole before a run, so that it measures serving from the page
     cache: this machine's kernel pages out what was not touched for a while (DAMON
     reclaim), and a database left idle through the scenarios before was read from disk
-    again (the export at 3,916 rows/s, batch POSTs at 221 events/s; docs/performance.md)."""
+    again (the export at 3,916 rows/s, batch POSTs at 221 events/s; docs/performance-log.md)."""
     for path in paths:
         with path.open("rb") as file:
             while file.read(1 << 24):

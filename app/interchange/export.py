@@ -63,7 +63,7 @@ def flat_csv(lines: Iterable[str], chunk_rows: int = 1000) -> Iterator[bytes]:
 
     Each line is encoded alone: a str joined from them is wide if one line is not ASCII
     (one in nine at 1M events), and encoding it whole made each chunk 1.6 times as slow to
-    put together (docs/performance.md).
+    put together (docs/performance-log.md).
     """
     chunk = [flat.HEADER.encode()]
     for line in lines:

@@ -97,7 +97,7 @@ def _json(
 def _array_items(documents: Iterable[str]) -> bytes:
     """Stored JSON documents as the items of a JSON array. Each is encoded alone and the
     bytes joined once: a str joined from them is wide if one document is not ASCII, and
-    encoding a wide page cost more than its query (docs/performance.md)."""
+    encoding a wide page cost more than its query (docs/performance-log.md)."""
     return b",".join([document.encode() for document in documents])
 
 
@@ -288,7 +288,7 @@ class PageParams(BaseModel):
 def _next_page_url(request: Request, cursor: str) -> str:
     """This page's URL with the next page's ``cursor``, the other parameters as the client
     sent them. (Starlette's ``include_query_params`` decodes and encodes them all anew,
-    which was a twentieth of a page's instructions, docs/performance.md.)"""
+    which was a twentieth of a page's instructions, docs/performance-log.md.)"""
     url, _, query = str(request.url).partition("?")
     kept = [p for p in query.split("&") if p and unquote_plus(p.partition("=")[0]) != "cursor"]
     return f"{url}?{'&'.join([*kept, f'cursor={cursor}'])}"  # a cursor is URL-safe base64
@@ -310,7 +310,7 @@ async def list_events(request: Request) -> Response:
     """
     # The caller and the filters as ``Reader`` and ``EventFiltersDep`` give them elsewhere,
     # taken here: the list is the most requested endpoint, and FastAPI solving two
-    # dependencies cost about a thirtieth of a page's instructions (docs/performance.md).
+    # dependencies cost about a thirtieth of a page's instructions (docs/performance-log.md).
     principal = await get_reader(request)
     filters = request_filters(request)
     asked = validated_query(PageParams, request)

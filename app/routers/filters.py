@@ -88,7 +88,7 @@ def _near(
 class FilterParams(BaseModel):
     """The filter parameters, validated together: FastAPI extracts and validates each
     declared query parameter on its own, which for seventeen of them halved the rate of a
-    minimal endpoint (docs/performance.md)."""
+    minimal endpoint (docs/performance-log.md)."""
 
     model_config = ConfigDict(extra="ignore")
 

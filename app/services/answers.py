@@ -28,7 +28,7 @@ class Answers:
     An answer asked for again while it is being computed is waited for, not computed
     again: after a write, or on a cold cache, a dashboard's clients all ask at once. On
     1M events and a cold cache, sixteen clients asking for one year's weekly figures got
-    no answer within 5 s; one alone took 1.3-11 s (docs/performance.md).
+    no answer within 5 s; one alone took 1.3-11 s (docs/performance-log.md).
     """
 
     def __init__(self, size: int) -> None:

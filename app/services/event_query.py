@@ -331,7 +331,7 @@ def _page_query(
     """The query of a page, for filters of these ``names``, its values given when it runs.
 
     Built once per shape: building a query and its cache key took SQLAlchemy about half a
-    list request's database time (docs/performance.md); a statement built before
+    list request's database time (docs/performance-log.md); a statement built before
     keeps its key, so SQLAlchemy finds its compiled form at once.
     """
     if sort == Sort.DISTANCE:
@@ -367,7 +367,7 @@ def _page_query(
         # ALL), PostgreSQL's Merge Append): a cell is walked only as far as the page needs,
         # and only the page's rows are read. At 1M events C's SQL took 5.48 M instructions
         # on SQLite sorting a page per cell and joining the page back by id, 3.19 M merged;
-        # on PostgreSQL 1.9-2.6 ms against 1.1-1.2 (docs/performance.md). PostgreSQL plans
+        # on PostgreSQL 1.9-2.6 ms against 1.1-1.2 (docs/performance-log.md). PostgreSQL plans
         # the merge only over arms limited to a page each (unlimited, it sorted all 898 of
         # C's events), and SQLite would sort such arms before merging them.
         arms = [rows.where(and_(*clauses, Event.geo_cell == _named(cell))) for cell in cells]

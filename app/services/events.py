@@ -49,7 +49,7 @@ from app.services.places import Placed, place_location
 WRITABLE_FIELDS = tuple(EventCreate.model_fields)
 _CHILD_TABLES = (Actor, Source, EventTag)
 # Fewer events than this are stored in one pipeline on PostgreSQL, more through COPY: by
-# the time per event of each way, in-process (docs/performance.md).
+# the time per event of each way, in-process (docs/performance-log.md).
 _PIPELINED_EVENTS = 50
 
 
@@ -393,7 +393,7 @@ def merge_patch(target: Any, patch: Any) -> Any:
 # A PATCH's statements, built once and run on the connection: building them per request
 # with their values, and the session's ORM updates and deletes (which compare each object
 # the session holds with their criteria), were over half of ``update_event``
-# (docs/performance.md). Executed with a row's values, an UPDATE sets those columns.
+# (docs/performance-log.md). Executed with a row's values, an UPDATE sets those columns.
 _UPDATE_EVENT = (
     update(Event)
     .where(Event.id == bindparam("where_id"), Event.version == bindparam("where_version"))

@@ -173,7 +173,7 @@ def import_file(
 def _indexes_built_after(factory: sessionmaker[Session]) -> Iterator[None]:
     """Into an empty database, load the events first and build their indexes after: both
     databases build an index from the loaded rows much faster than they update ten with
-    every insert (docs/performance.md). The primary key and the unique external id stay:
+    every insert (docs/performance-log.md). The primary key and the unique external id stay:
     the import looks ids up on them. However the import ends, the indexes are built again;
     if it is killed, the next migration (``sitrep`` runs one before any command that opens
     the database) builds them."""

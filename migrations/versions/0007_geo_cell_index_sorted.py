@@ -5,7 +5,7 @@ With ``id`` after ``latitude``, ``longitude`` and ``status``, each day's events 
 index out of ``id`` order and every cell's walk sorted them; with ``(geo_cell,
 occurred_on, id, ...)`` the walk is in the page's order. For a 25 km radius and one month
 at 1M events, SQLite's query took 0.66-0.74 ms against 0.74-1.08 ms, and the server's CPU
-time per request fell from 3.61 to 3.05 ms (docs/performance.md).
+time per request fell from 3.61 to 3.05 ms (docs/performance-log.md).
 
 Revision ID: 0007
 Revises: 0006

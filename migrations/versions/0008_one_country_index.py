@@ -5,7 +5,7 @@
 the date and the statistics' columns after it, one index does both, and every new event
 updates one index fewer: storing batches of 1,000 events into a copy of the 1M-event
 database took 341-361 us an event against 371-407 us, with the same query plans
-(docs/performance.md).
+(docs/performance-log.md).
 
 Revision ID: 0008
 Revises: 0007
