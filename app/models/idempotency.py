@@ -22,4 +22,5 @@ class IdempotencyRecord(Base):
 
     __table_args__ = (
         Index("ix_idempotency_records_key", "key_name", "idempotency_key", unique=True),
+        Index("ix_idempotency_records_created_at", "created_at"),  # to forget expired ones
     )

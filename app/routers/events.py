@@ -60,7 +60,9 @@ IdempotencyKey = Annotated[
     Header(
         alias="Idempotency-Key",
         max_length=200,
-        description="Replays the first response for the same body; another body gives 422.",
+        description=(
+            "Replays the first response for the same body, for 24 hours; another body gives 422."
+        ),
     ),
 ]
 IfMatch = Annotated[

@@ -1,17 +1,25 @@
-"""``Idempotency-Key``: the first response to a key is stored and replayed for the same body."""
+"""``Idempotency-Key``: the first response to a key is stored and replayed for the same body.
+
+Stored responses are kept for ``KEPT_FOR``, time for a client to retry through an outage,
+then forgotten: each holds a whole response body (a batch's runs to megabytes), and a tool
+that sends a key with every report would otherwise keep a copy of each for ever. An
+event's ``external_id`` is the lasting guard against storing a report twice.
+"""
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from app.db import insert_rows
 from app.errors import ValidationFailed
 from app.models import IdempotencyRecord
+
+KEPT_FOR = timedelta(hours=24)
 
 
 @dataclass
@@ -29,11 +37,14 @@ def request_hash(payload: Any) -> str:
 def replay(
     session: Session, *, key_name: str, idempotency_key: str, body_hash: str
 ) -> StoredResponse | None:
-    """The stored response for this key, or None if it is new; 422 if the body differs.
+    """The stored response for this key, or None if it is new or expired; 422 if the body
+    differs. Forgets every expired response first.
 
     Writers run one at a time (``app.db.begin_write``), so a concurrent replay waits for
     the first request to commit and then finds its response here.
     """
+    expired = IdempotencyRecord.created_at < datetime.now(UTC) - KEPT_FOR
+    session.connection().execute(delete(IdempotencyRecord).where(expired))
     record = session.scalar(
         select(IdempotencyRecord).where(
             IdempotencyRecord.key_name == key_name,

@@ -2,11 +2,15 @@
 
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
 
 from app import group_commit
+from app.db import create_db_engine
+from app.models import IdempotencyRecord
 from tests.factories import event_payload, wire_report_night
 
 
@@ -233,6 +237,39 @@ def test_idempotency_key_with_another_body_is_rejected(
     assert other.status_code == 422
     assert other.json()["errors"][0]["loc"] == ["header", "Idempotency-Key"]
     assert len(_all_events(client)) == 1
+
+
+def _stored_at(database_url: str, hours_ago: float) -> int:
+    """Date every stored idempotent response back (a test's setup); how many there are."""
+    engine = create_db_engine(database_url)
+    try:
+        with engine.begin() as connection:
+            moment = datetime.now(UTC) - timedelta(hours=hours_ago)
+            connection.execute(update(IdempotencyRecord).values(created_at=moment))
+            return connection.scalar(select(func.count()).select_from(IdempotencyRecord)) or 0
+    finally:
+        engine.dispose()
+
+
+def test_idempotency_key_is_kept_for_24_hours_then_forgotten(
+    client: TestClient, writer: dict[str, str], database_url: str
+) -> None:
+    headers = {**writer, "Idempotency-Key": "report-42"}
+    client.post("/v1/events", json=event_payload(), headers=headers)
+    _stored_at(database_url, hours_ago=23)
+    within = client.post("/v1/events", json=event_payload(title="Another"), headers=headers)
+    _stored_at(database_url, hours_ago=25)
+
+    after = client.post("/v1/events", json=event_payload(title="Another"), headers=headers)
+    replay = client.post("/v1/events", json=event_payload(title="Another"), headers=headers)
+
+    assert within.status_code == 422
+    assert after.status_code == 201
+    assert after.json()["title"] == "Another"
+    assert replay.headers["idempotent-replayed"] == "true"
+    assert replay.json() == after.json()
+    assert len(_all_events(client)) == 2
+    assert _stored_at(database_url, hours_ago=0) == 1  # the expired response is gone
 
 
 def test_write_without_a_key_is_unauthorized(client: TestClient) -> None:
