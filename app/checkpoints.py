@@ -18,6 +18,7 @@ back longer: p99 65-82 ms against 45-54.)
 
 import logging
 import threading
+from contextlib import closing
 from typing import Any
 
 from sqlalchemy import Engine
@@ -40,23 +41,24 @@ class _Checkpoints(threading.Thread):
             try:
                 connection = self.engine.raw_connection()
                 try:
-                    _checkpoint(connection.cursor())
+                    _checkpoint(connection)
                 finally:
                     connection.close()
             except Exception as exc:  # the next tick tries again
                 logger.warning("checkpoint failed: %s", exc)
 
 
-def _checkpoint(cursor: Any) -> None:
-    _busy, log_pages, _copied = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-    if log_pages > LOG_LIMIT_PAGES:
+def _checkpoint(connection: Any) -> None:
+    with closing(connection.cursor()) as cursor:
+        _busy, log_pages, _copied = cursor.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        if log_pages <= LOG_LIMIT_PAGES:
+            return
         (timeout,) = cursor.execute("PRAGMA busy_timeout").fetchone()
         cursor.execute(f"PRAGMA busy_timeout={RESTART_WAIT_MS}")
         try:
             cursor.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
         finally:
             cursor.execute(f"PRAGMA busy_timeout={timeout}")
-    cursor.close()
 
 
 def start(engine: Engine) -> None:
