@@ -107,14 +107,19 @@ def test_serve_demo_migrates_and_serves_the_demo_events(
         assert httpx.get(f"{base}/docs").status_code == 200
 
 
+def _with_a_writer(database: Path) -> tuple[str, dict[str, str]]:
+    """The URL of an SQLite database of the test's own, and headers with a write key on it."""
+    url = f"sqlite:///{database}"
+    run = CliRunner(env={"SITREP_DATABASE_URL": url})
+    key = run.invoke(main, ["keys", "create", "--name", "desk", "--scope", "write"])
+    return url, {"X-API-Key": key.output.strip().splitlines()[-1]}
+
+
 # SQLite only: its write-ahead log is a file beside the database. A database of its own,
 # so that the data checked is this test's alone.
 def test_stopped_server_leaves_no_sqlite_write_ahead_log_behind(tmp_path: Path) -> None:
     database = tmp_path / "own.db"
-    url = f"sqlite:///{database}"
-    run = CliRunner(env={"SITREP_DATABASE_URL": url})
-    key = run.invoke(main, ["keys", "create", "--name", "desk", "--scope", "write"])
-    headers = {"X-API-Key": key.output.strip().splitlines()[-1]}
+    url, headers = _with_a_writer(database)
 
     with running_server("--workers", "2", SITREP_DATABASE_URL=url) as base:
         for _ in range(5):
@@ -134,10 +139,7 @@ def test_a_running_server_copies_its_writes_into_the_database_file(tmp_path: Pat
     ignores the write-ahead log) finds them. SQLite's own checkpoint would wait for 1,000
     pages of log."""
     database = tmp_path / "own.db"
-    url = f"sqlite:///{database}"
-    run = CliRunner(env={"SITREP_DATABASE_URL": url})
-    key = run.invoke(main, ["keys", "create", "--name", "desk", "--scope", "write"])
-    headers = {"X-API-Key": key.output.strip().splitlines()[-1]}
+    url, headers = _with_a_writer(database)
 
     def in_the_file() -> int | None:
         try:
@@ -164,10 +166,7 @@ def test_a_running_servers_log_stays_bounded_under_steady_writes(tmp_path: Path)
     started the log over: 4,500 POSTs left about 200 MB of it, growing with every write.
     The checkpoint thread restarts it once it passes 40 MB (``app.checkpoints``)."""
     database = tmp_path / "busy.db"
-    url = f"sqlite:///{database}"
-    run = CliRunner(env={"SITREP_DATABASE_URL": url})
-    key = run.invoke(main, ["keys", "create", "--name", "desk", "--scope", "write"])
-    headers = {"X-API-Key": key.output.strip().splitlines()[-1]}
+    url, headers = _with_a_writer(database)
     posts = iter(range(4_500))
     take = threading.Lock()
 

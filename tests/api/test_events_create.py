@@ -239,16 +239,21 @@ def test_idempotency_key_with_another_body_is_rejected(
     assert len(_all_events(client)) == 1
 
 
-def _stored_at(database_url: str, hours_ago: float) -> int:
-    """Date every stored idempotent response back (a test's setup); how many there are."""
+def _date_stored_responses_back(database_url: str, hours: float) -> None:
+    """A test's setup: every stored idempotent response as if stored ``hours`` ago."""
     engine = create_db_engine(database_url)
-    try:
-        with engine.begin() as connection:
-            moment = datetime.now(UTC) - timedelta(hours=hours_ago)
-            connection.execute(update(IdempotencyRecord).values(created_at=moment))
-            return connection.scalar(select(func.count()).select_from(IdempotencyRecord)) or 0
-    finally:
-        engine.dispose()
+    with engine.begin() as connection:
+        moment = datetime.now(UTC) - timedelta(hours=hours)
+        connection.execute(update(IdempotencyRecord).values(created_at=moment))
+    engine.dispose()
+
+
+def _stored_responses(database_url: str) -> int:
+    engine = create_db_engine(database_url)
+    with engine.connect() as connection:
+        count = connection.scalar(select(func.count()).select_from(IdempotencyRecord))
+    engine.dispose()
+    return count or 0
 
 
 def test_idempotency_key_is_kept_for_24_hours_then_forgotten(
@@ -256,9 +261,9 @@ def test_idempotency_key_is_kept_for_24_hours_then_forgotten(
 ) -> None:
     headers = {**writer, "Idempotency-Key": "report-42"}
     client.post("/v1/events", json=event_payload(), headers=headers)
-    _stored_at(database_url, hours_ago=23)
+    _date_stored_responses_back(database_url, hours=23)
     within = client.post("/v1/events", json=event_payload(title="Another"), headers=headers)
-    _stored_at(database_url, hours_ago=25)
+    _date_stored_responses_back(database_url, hours=25)
 
     after = client.post("/v1/events", json=event_payload(title="Another"), headers=headers)
     replay = client.post("/v1/events", json=event_payload(title="Another"), headers=headers)
@@ -269,7 +274,7 @@ def test_idempotency_key_is_kept_for_24_hours_then_forgotten(
     assert replay.headers["idempotent-replayed"] == "true"
     assert replay.json() == after.json()
     assert len(_all_events(client)) == 2
-    assert _stored_at(database_url, hours_ago=0) == 1  # the expired response is gone
+    assert _stored_responses(database_url) == 1  # the expired response is gone
 
 
 def test_write_without_a_key_is_unauthorized(client: TestClient) -> None:
