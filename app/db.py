@@ -31,7 +31,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.schema import CreateIndex
 from sqlalchemy.sql import ClauseElement
-from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.compiler import ExpandedState, SQLCompiler
 
 from app import checkpoints, reads
 from app.models.base import Base, UTCDateTime
@@ -271,7 +271,7 @@ def fetch_rows(
     """
     postgresql = bind.dialect.name == "postgresql"
     dialect = _numbered(bind.dialect) if postgresql else bind.dialect
-    state = _compiled(statement, dialect).construct_expanded_state(params)
+    state = _expanded(_compiled(statement, dialect), params)
     values = {
         name: state.processors[name](value) if name in state.processors else value
         for name, value in state.parameters.items()
@@ -311,6 +311,37 @@ def _numbered(dialect: Dialect) -> Dialect:
     numbered = copy.copy(dialect)
     numbered.paramstyle, numbered.positional = "numeric_dollar", True
     return numbered
+
+
+def _expanded(compiled: SQLCompiler, params: Mapping[str, Any]) -> ExpandedState:
+    """The statement with its lists expanded (``IN (?, ?)``) and ``params`` under the
+    expanded names. The SQL depends only on how long each list is, so it is built once per
+    lengths: building it took 10 us for scenario A's page, against 2.5 us this way
+    (docs/performance-log.md)."""
+    lengths = tuple(len(params[name]) for name in _lists(compiled) if name in params)
+    shape = _SHAPES.get((compiled, lengths))
+    if shape is None:
+        if len(_SHAPES) >= 4096:  # lists of ever new lengths: start over
+            _SHAPES.clear()
+        shape = _SHAPES[compiled, lengths] = compiled.construct_expanded_state(params)
+    parameters = dict(shape.parameters)
+    for name, value in params.items():
+        expanded = shape.parameter_expansion.get(name)
+        if expanded is None:
+            parameters[name] = value
+        else:
+            parameters.update(zip(expanded, value, strict=True))
+    return shape._replace(parameters=parameters)
+
+
+# Each statement's expanded state, by its lists' lengths (``_expanded``).
+_SHAPES: dict[tuple[SQLCompiler, tuple[int, ...]], ExpandedState] = {}
+
+
+@lru_cache(maxsize=1024)
+def _lists(compiled: SQLCompiler) -> tuple[str, ...]:
+    """The names of the statement's expanding parameters (lists)."""
+    return tuple(name for name, bind in compiled.binds.items() if bind.expanding)
 
 
 @lru_cache(maxsize=1024)

@@ -27,6 +27,12 @@ def invalid_query(param: str, msg: str) -> ValidationFailed:
     return ValidationFailed(f"{param}: {msg}", errors=[{"loc": ["query", param], "msg": msg}])
 
 
+# The values these filters take, made once rather than from their enums on every list
+# request.
+_STATUSES = frozenset(s.value for s in Status)
+_EVENT_TYPES = frozenset(t.value for t in EventType)
+
+
 def _checked(param: str, values: list[str], allowed: set[str] | frozenset[str]) -> list[str]:
     for value in values:
         if value not in allowed:
@@ -184,7 +190,7 @@ def build_filters(params: FilterParams, gazetteer: Gazetteer) -> EventFilters:
             countries.append(normalise_country(name))
         except ValueError as exc:
             raise invalid_query("country", str(exc)) from None
-    statuses = _checked("status", _split(p.status), {s.value for s in Status})
+    statuses = _checked("status", _split(p.status), _STATUSES)
     places = [(name, gazetteer.resolve(name, countries=countries)) for name in _split(p.place)]
     return EventFilters(
         date_from=p.date_from,
@@ -198,7 +204,7 @@ def build_filters(params: FilterParams, gazetteer: Gazetteer) -> EventFilters:
         resolved=[{"query": name, **found.as_dict()} for name, found in places if found],
         bbox=_bbox(p.bbox),
         near=_near(p.near, p.radius_km, gazetteer, countries),
-        event_types=_checked("event_type", _split(p.event_type), {t.value for t in EventType}),
+        event_types=_checked("event_type", _split(p.event_type), _EVENT_TYPES),
         sub_event_types=_checked("sub_event_type", _split(p.sub_event_type), SUB_EVENT_TYPES),
         actors=[fold(v) for v in _split(p.actor)],
         sources=[fold(v) for v in _split(p.source)],

@@ -51,6 +51,19 @@ def test_several_countries_comma_separated(client: TestClient, night: dict[str, 
     assert len(_ids(client, country="Ukraine,RU")) == 3
 
 
+def test_lists_of_each_length_in_turn_each_get_their_own_events(
+    client: TestClient, writer: dict[str, str], night: dict[str, str]
+) -> None:
+    """A list query's SQL is kept by how long its lists are: the same filters with one
+    value, then two, then one again, each find their own events."""
+    everything = ["wire-kyiv", "wire-kharkiv", "wire-belgorod"]
+    assert _ids(client, country="UA") == ["wire-kyiv", "wire-kharkiv"]
+    assert _ids(client, country="UA,RU") == everything
+    assert _ids(client, country="RU") == ["wire-belgorod"]
+    assert _ids(client, writer, country="UA,RU", status="published,draft") == everything
+    assert _ids(client, writer, country="RU,UA", status="published") == everything
+
+
 def test_unknown_country_filter_is_422_naming_it(client: TestClient) -> None:
     response = client.get("/v1/events", params={"country": "Atlantis"})
 
