@@ -1,7 +1,7 @@
 """``/v1/events``: create, read, list, patch, retract, history."""
 
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Annotated, Any, NamedTuple
 from urllib.parse import unquote_plus
@@ -61,7 +61,8 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         max_length=200,
         description=(
-            "Replays the first response for the same body, for 24 hours; another body gives 422."
+            "Replays the first response for the same body, for "
+            f"{idempotency.KEPT_FOR // timedelta(hours=1)} hours; another body gives 422."
         ),
     ),
 ]
