@@ -78,6 +78,44 @@ def test_concurrent_posts_refused_beside_others_leave_exactly_the_others_stored(
     )
 
 
+def test_writers_posting_together_each_have_their_own_key_in_the_history(
+    server: str, make_key: KeyFactory, client: TestClient
+) -> None:
+    """POSTs waiting together are stored by one set of statements (``app.group_commit``);
+    each event's revision still names the key that posted it."""
+    keys = [make_key(f"desk-{n}", "write") for n in range(8)]
+
+    def write(n: int, barrier: threading.Barrier) -> list[str]:
+        with httpx.Client(base_url=server, headers=keys[n], timeout=60) as http:
+            barrier.wait()
+            return [http.post("/v1/events", json=event_payload()).json()["id"] for _ in range(20)]
+
+    ids = _at_once(8, write)
+
+    for n, posted in enumerate(ids):
+        for event_id in posted:
+            (revision,) = client.get(f"/v1/events/{event_id}/history").json()["items"]
+            assert revision["key_name"] == f"desk-{n}"
+
+
+def test_writers_racing_for_one_external_id_give_one_201_and_seven_409_naming_it(
+    server: str, make_key: KeyFactory, client: TestClient
+) -> None:
+    headers = make_key("desk", "write")
+
+    def post(n: int, barrier: threading.Barrier) -> httpx.Response:
+        with httpx.Client(base_url=server, headers=headers, timeout=60) as http:
+            barrier.wait()
+            return http.post("/v1/events", json=event_payload(external_id="wire-1", title=f"{n}"))
+
+    responses = _at_once(8, post)
+
+    assert sorted(r.status_code for r in responses) == [201] + [409] * 7
+    (created,) = (r.json() for r in responses if r.status_code == 201)
+    assert {r.json()["existing_id"] for r in responses if r.status_code == 409} == {created["id"]}
+    assert [e["id"] for e in every_page(client, {"limit": 1000})] == [created["id"]]
+
+
 def test_racing_patches_with_one_etag_give_one_200_and_seven_412(
     server: str, make_key: KeyFactory, client: TestClient
 ) -> None:

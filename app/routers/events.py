@@ -214,8 +214,13 @@ async def _store(
     respond: Callable[[list[events.Served]], Response],
 ) -> Response:
     """Store events prepared before this request's turn to write, committed with the other
-    writes waiting for it (``app.group_commit``), once per Idempotency-Key."""
+    writes waiting for it (``app.group_commit``), once per Idempotency-Key. Without a key,
+    the waiting writes are stored together, and the response is built after the turn."""
     group_commit: GroupCommit = request.app.state.group_commit
+    if key is None:
+        return respond(
+            await group_commit.run_together(events.store_together, (prepared, principal))
+        )
     return await group_commit.run(
         lambda session: _idempotent(
             session,

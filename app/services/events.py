@@ -280,35 +280,53 @@ def prepare(
 def store(session: Session, events: list[NewEvent], principal: Principal) -> list[Served]:
     """Write prepared events all together, stamped with the time of writing; 409 if any
     ``external_id`` is taken (naming the item). Returns them as served."""
+    return store_together(session, [(events, principal)])[0]
+
+
+def store_together(
+    session: Session, writes: list[tuple[list[NewEvent], Principal]]
+) -> list[list[Served]]:
+    """``store`` of several writes (each its events and who writes them) in one set of
+    statements: a group commit stores the POSTs waiting together this way
+    (``app.group_commit``). 409 if any ``external_id`` is taken, naming the item of the
+    first write that has one."""
+    events = [event for write_events, _ in writes for event in write_events]
     if not events:
-        return []
+        return [[] for _ in writes]
     connection = session.connection()
     external_ids = [e.row["external_id"] for e in events if e.row["external_id"] is not None]
     taken = existing_external_ids(connection, external_ids)
     if taken:
-        index, ext = next(
-            (i, e.row["external_id"]) for i, e in enumerate(events) if e.row["external_id"] in taken
-        )
-        where = f"item {index}: " if len(events) > 1 else ""
-        raise Conflict(
-            f"{where}external_id {ext!r} already belongs to event {taken[ext]}",
-            existing_id=taken[ext],
-            index=index,
-        )
+        _refuse_taken(writes, taken)
     # Stamped now, in this writer's turn, so that updated_at rises in commit order.
     now = datetime.now(UTC)
     _stamp(events, created_at=now, updated_at=now)
     try:
         with pipeline(connection) if len(events) < _PIPELINED_EVENTS else nullcontext():
-            _insert(connection, events, principal)
+            _insert(connection, writes)
     except IntegrityError:
         # Another writer took one of these external ids since we looked.
         raise Conflict("an external_id in the request was taken by a concurrent write") from None
-    return [_served(e) for e in events]
+    return [[_served(e) for e in write_events] for write_events, _ in writes]
 
 
-def _insert(connection: Connection, events: list[NewEvent], principal: Principal) -> None:
+def _refuse_taken(writes: list[tuple[list[NewEvent], Principal]], taken: dict[str, str]) -> None:
+    """409 naming the first item whose ``external_id`` is ``taken``."""
+    for write_events, _ in writes:
+        for index, event in enumerate(write_events):
+            ext = event.row["external_id"]
+            if ext in taken:
+                where = f"item {index}: " if len(write_events) > 1 else ""
+                raise Conflict(
+                    f"{where}external_id {ext!r} already belongs to event {taken[ext]}",
+                    existing_id=taken[ext],
+                    index=index,
+                )
+
+
+def _insert(connection: Connection, writes: list[tuple[list[NewEvent], Principal]]) -> None:
     """Insert the stamped events' rows, children, lines and revisions; add them to the rollup."""
+    events = [event for write_events, _ in writes for event in write_events]
     insert_rows(connection, Event, [e.row for e in events])
     _insert_children(
         connection,
@@ -318,7 +336,11 @@ def _insert(connection: Connection, events: list[NewEvent], principal: Principal
     insert_rows(
         connection,
         Revision,
-        [_revision(e.row, action="created", principal=principal, changes={}) for e in events],
+        [
+            _revision(e.row, action="created", principal=principal, changes={})
+            for write_events, principal in writes
+            for e in write_events
+        ],
     )
     rollup.record(connection, added=[e.row for e in events])
 
