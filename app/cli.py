@@ -12,8 +12,10 @@ from urllib.parse import parse_qsl
 import click
 import uvicorn
 from alembic.util.exc import CommandError
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
@@ -31,9 +33,25 @@ from app.services.event_query import Sort
 from app.services.importer import ImportFormat
 
 
+def _settings() -> Settings:
+    """The settings, or an error naming the environment variable that is wrong."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "SITREP_" + "_".join(str(part) for part in error["loc"]).upper()
+        raise click.ClickException(
+            f"{name}: {str(error['msg']).removeprefix('Value error, ')}"
+        ) from None
+
+
 def _upgrade(database_url: str) -> None:
     try:
         migrate.upgrade(database_url)
+    except OperationalError as exc:
+        raise click.ClickException(
+            f"cannot open the database at {_redacted(database_url)}: {exc.orig}".rstrip()
+        ) from None
     except CommandError as exc:
         raise click.ClickException(
             f"cannot migrate the database at {_redacted(database_url)}: {exc}. Is it a "
@@ -59,7 +77,7 @@ def main() -> None:
 )
 def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
     """Migrate the database if needed and serve the API."""
-    settings = Settings()
+    settings = _settings()
     _upgrade(settings.database_url)
     if not (settings.gazetteer_path or default_path()).exists():
         click.echo("building the gazetteer from GeoNames data (once, about 10 s)...", err=True)
@@ -97,7 +115,7 @@ def db() -> None:
 @db.command("upgrade")
 def db_upgrade() -> None:
     """Apply all migrations (Alembic) to SITREP_DATABASE_URL."""
-    url = Settings().database_url
+    url = _settings().database_url
     _upgrade(url)
     click.echo(f"database at {_redacted(url)} is up to date", err=True)
 
@@ -111,7 +129,7 @@ def _engine() -> Engine:
     """The engine of the configured database, migrated first, and closed when the command
     ends (``close_engine``): left open, an import of 1M events left SQLite's write-ahead
     log, 530 MB, for the next process to read through before its first query."""
-    settings = Settings()
+    settings = _settings()
     _upgrade(settings.database_url)
     engine = create_db_engine(settings.database_url)
     click.get_current_context().call_on_close(partial(close_engine, engine))
@@ -220,7 +238,7 @@ def import_events(file: Path, fmt: str | None, chunk_size: int, jobs: int | None
     fmt = fmt or _IMPORT_SUFFIXES.get(file.suffix.lower())
     if fmt is None:
         raise click.BadParameter("give --format for this file", param_hint="--format")
-    settings = Settings()
+    settings = _settings()
     factory = _session_factory()
     gazetteer = Gazetteer(settings.gazetteer_path)
     total = importer.count_records(file, ImportFormat(fmt))
@@ -264,7 +282,7 @@ def import_events(file: Path, fmt: str | None, chunk_size: int, jobs: int | None
 def export_events(query: str, fmt: str, output: BinaryIO) -> None:
     """Write the events matching QUERY, the API's filters as a query string
     (e.g. "country=UA&date_from=2024-01-01"), to stdout or --output."""
-    settings = Settings()
+    settings = _settings()
     engine = _engine()
     gazetteer = Gazetteer(settings.gazetteer_path)
     params = dict(parse_qsl(query, keep_blank_values=True))

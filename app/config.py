@@ -6,6 +6,8 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from app.ratelimit import parse_limit
 
@@ -25,6 +27,20 @@ class Settings(BaseSettings):
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated origins allowed by CORS."
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            backend = None
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(
+                "not a SQLite or PostgreSQL database URL (e.g. sqlite:///./sitrep.db or "
+                "postgresql://user@host:5432/sitrep)"
+            )
+        return value
 
     @field_validator("rate_limit_anon", "rate_limit_key")
     @classmethod

@@ -97,6 +97,37 @@ def test_db_upgrade_refuses_a_database_from_an_unknown_revision(tmp_path: Path) 
     assert "9999" in result.output
 
 
+@pytest.mark.parametrize(
+    ("env", "says"),
+    [
+        ({"SITREP_DATABASE_URL": ""}, "SITREP_DATABASE_URL: not a SQLite or PostgreSQL"),
+        ({"SITREP_DATABASE_URL": "sitrep.db"}, "SITREP_DATABASE_URL: not a SQLite or PostgreSQL"),
+        ({"SITREP_DATABASE_URL": "mysql://desk@db/sitrep"}, "SITREP_DATABASE_URL: not a"),
+        ({"SITREP_MAX_BODY_BYTES": "1MB"}, "SITREP_MAX_BODY_BYTES: Input should be a valid"),
+        ({"SITREP_RATE_LIMIT_ANON": "lots"}, "SITREP_RATE_LIMIT_ANON: "),
+    ],
+)
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["keys", "list"], ["serve"]])
+def test_a_bad_setting_is_an_error_naming_its_variable(
+    env: dict[str, str], says: str, command: list[str]
+) -> None:
+    result = CliRunner(env=env).invoke(main, command)
+
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {says}")
+
+
+def test_a_database_that_cannot_be_opened_is_an_error_naming_it(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/no/such/directory/sitrep.db"
+
+    result = CliRunner(env={"SITREP_DATABASE_URL": url}).invoke(main, ["keys", "list"])
+
+    assert result.exit_code == 1
+    assert (
+        result.output == f"Error: cannot open the database at {url}: unable to open database file\n"
+    )
+
+
 def test_serve_demo_migrates_and_serves_the_demo_events(
     database_url: str, client: TestClient
 ) -> None:
