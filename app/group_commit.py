@@ -151,9 +151,8 @@ def _store_together(writes: list[_Write], session: Session, cursor: Any) -> None
     try:
         results = store_all(session, [write.part for write in writes])
         cursor.execute("RELEASE SAVEPOINT group_write")
-    except Exception:
-        cursor.execute("ROLLBACK TO SAVEPOINT group_write")
-        cursor.execute("RELEASE SAVEPOINT group_write")
+    except Exception as exc:
+        _roll_back(cursor, exc)
         for write in writes:
             _run_in_savepoint(write, session, cursor)
         return
@@ -170,11 +169,17 @@ def _run_in_savepoint(write: _Write, session: Session, cursor: Any) -> None:
         cursor.execute("RELEASE SAVEPOINT group_write")
     except Exception as exc:
         write.error = exc
-        try:
-            cursor.execute("ROLLBACK TO SAVEPOINT group_write")
-            cursor.execute("RELEASE SAVEPOINT group_write")
-        except Exception:  # the database ended the transaction (a full disk)
-            raise exc from None
+        _roll_back(cursor, exc)
+
+
+def _roll_back(cursor: Any, exc: Exception) -> None:
+    """Roll back to the savepoint that ``exc`` left; if the database has ended the
+    transaction (a full disk), raise ``exc`` for the whole group."""
+    try:
+        cursor.execute("ROLLBACK TO SAVEPOINT group_write")
+        cursor.execute("RELEASE SAVEPOINT group_write")
+    except Exception:
+        raise exc from None
 
 
 def _settle(group: list[_Write]) -> None:
