@@ -46,9 +46,10 @@ class GroupCommit:
     queues its writes for one thread, which waits for the writers' turn, then takes every
     write waiting (up to ``max_group``), runs each in a savepoint (one that fails is rolled
     back alone and raises in its own request; see ``run_together`` for writes stored as
-    one) and commits them once. One thread, not one per request:
-    request threads took turns at the interpreter's lock with each other and with the
-    loop, about 20 context switches a POST, against 4 (docs/performance-log.md).
+    one, and ``_store_alone`` for a write alone in the transaction) and commits them once.
+    One thread, not one per request: request threads took turns at the interpreter's lock
+    with each other and with the loop, about 20 context switches a POST, against 4
+    (docs/performance-log.md).
 
     The savepoints are the driver's own statements: the session's (``begin_nested``) cost
     a tenth of a POST (docs/performance-log.md). So a write goes through the session's
@@ -109,28 +110,44 @@ class GroupCommit:
             self._commit(group)
             _settle(group)
 
-    def _commit(self, group: list[_Write]) -> None:
+    def _commit(self, group: list[_Write], *, apart: bool = False) -> None:
         """Commit ``group`` and the writes that joined it while this thread waited for the
         writers' turn: other processes' writers hold it most of the time under load, and
-        writes gathered before waiting left groups of one to three."""
+        writes gathered before waiting left groups of one to three. ``apart``: commit each
+        write of ``group`` in its own savepoint, as storing them together failed."""
         try:
-            with (
-                transaction(self.factory, write=True) as session,
-                closing(session.connection().connection.cursor()) as cursor,
-            ):
-                while len(group) < self.max_group:
-                    try:
-                        group.append(self._queue.get_nowait())
-                    except queue.Empty:
-                        break
-                for writes in _together(group):
-                    if len(writes) > 1:
-                        _store_together(writes, session, cursor)
-                    else:
-                        _run_in_savepoint(writes[0], session, cursor)
+            with transaction(self.factory, write=True) as session:
+                if apart:
+                    sets = [[write] for write in group]
+                else:
+                    self._gather(group)
+                    sets = _together(group)
+                if len(sets) == 1:
+                    _store_alone(sets[0], session)
+                    return
+                with closing(session.connection().connection.cursor()) as cursor:
+                    for writes in sets:
+                        if len(writes) > 1:
+                            _store_together(writes, session, cursor)
+                        else:
+                            _run_in_savepoint(writes[0], session, cursor)
+        except _StoreApart:
+            self._commit(group, apart=True)
         except BaseException as exc:  # none of the group was written: each request says so
             for write in group:
                 write.result, write.error = None, write.error or exc
+
+    def _gather(self, group: list[_Write]) -> None:
+        while len(group) < self.max_group:
+            try:
+                group.append(self._queue.get_nowait())
+            except queue.Empty:
+                return
+
+
+class _StoreApart(Exception):
+    """Writes stored together failed, with no savepoint to roll back to: commit them again
+    one by one."""
 
 
 def _together(group: list[_Write]) -> list[list[_Write]]:
@@ -142,20 +159,38 @@ def _together(group: list[_Write]) -> list[list[_Write]]:
     return list(sets.values())
 
 
+def _store_alone(writes: list[_Write], session: Session) -> None:
+    """Store the transaction's only set of writes with no savepoint, as the transaction's
+    rollback undoes a failure: in a savepoint SQLite copies each page a write changes to a
+    statement journal, and a POST alone took 1,360 µs of the writer's time in one against
+    948 without (docs/performance-log.md)."""
+    if len(writes) == 1:
+        writes[0].result = writes[0].work(session)
+        return
+    try:
+        _store_all(writes, session)
+    except Exception:
+        raise _StoreApart from None
+
+
 def _store_together(writes: list[_Write], session: Session, cursor: Any) -> None:
     """Store the writes with one call of their ``store_all`` in one savepoint; if it
     raises, roll it back and run each write in a savepoint of its own."""
-    store_all = writes[0].store_all
-    assert store_all is not None
     cursor.execute("SAVEPOINT group_write")
     try:
-        results = store_all(session, [write.part for write in writes])
+        _store_all(writes, session)
         cursor.execute("RELEASE SAVEPOINT group_write")
     except Exception as exc:
         _roll_back(cursor, exc)
         for write in writes:
             _run_in_savepoint(write, session, cursor)
-        return
+
+
+def _store_all(writes: list[_Write], session: Session) -> None:
+    """Store the writes with one call of the ``store_all`` they share."""
+    store_all = writes[0].store_all
+    assert store_all is not None
+    results = store_all(session, [write.part for write in writes])
     for write, result in zip(writes, results, strict=True):
         write.result = result
 
