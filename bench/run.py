@@ -45,14 +45,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(args: list[str], env: dict[str, str], ready_path: str) -> Iterator[tuple[str, int]]:
-    """Start a server process; yields (base URL, pid) once ``ready_path`` answers 200."""
+def server(
+    args: list[str], env: dict[str, str], ready_path: str, cwd: Path = ROOT
+) -> Iterator[tuple[str, int]]:
+    """Start a server process in ``cwd``; yields (base URL, pid) once ``ready_path`` answers
+    200. uvicorn imports the app from its working directory first, whichever virtualenv
+    ran it, so a checkout's server must start in that checkout (``bench/compare.py``)."""
     port = free_port()
     command = [arg.replace("{port}", str(port)) for arg in args]
     process = subprocess.Popen(
         command,
         env={**os.environ, **env},
-        cwd=ROOT,
+        cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -76,10 +80,13 @@ def server(args: list[str], env: dict[str, str], ready_path: str) -> Iterator[tu
         process.wait(timeout=30)
 
 
-def wrk(url: str, *, duration: int, connections: int, script: Path | None = None) -> dict:
+def wrk(
+    url: str, *, duration: int, connections: int, script: Path | None = None, threads: int = 2
+) -> dict:
     """Requests/s, p50 and p99 (ms) from ``wrk --latency``; non-2xx answers are an error."""
     # A long timeout, so slow answers count as slow rather than vanish as errors.
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "60s", "--latency"]
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "60s"]
+    command.append("--latency")
     if script:
         command += ["-s", str(script)]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
@@ -270,6 +277,22 @@ wrk.body = BODY
 """
 
 
+def post_script(key: str) -> Path:
+    """A wrk script POSTing one generated event with ``key`` (G's POST)."""
+    body = json.dumps(orjson.loads(generate_events(1, seed=99)[0]) | {"external_id": None})
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    script.write_text(POST_SCRIPT.replace("KEY", key).replace("BODY", json.dumps(body)))
+    return script
+
+
+def new_events(count: int) -> list[bytes]:
+    """Generated events without their external ids, so that each can be posted again."""
+    return [
+        orjson.dumps(orjson.loads(line) | {"external_id": None})
+        for line in generate_events(count, seed=7)
+    ]
+
+
 def run_sqlite(args: argparse.Namespace, work: Path, data: Path, report: dict) -> None:
     db_path = work / "sitrep.db"
     url = f"sqlite:///{db_path}"
@@ -314,9 +337,9 @@ def import_events(url: str, data: Path) -> dict:
     return {"events": count, "seconds": round(elapsed, 1), "events_per_s": round(count / elapsed)}
 
 
-def create_key(env: dict[str, str]) -> str:
+def create_key(env: dict[str, str], sitrep: Path = BIN / "sitrep") -> str:
     out = subprocess.run(
-        [BIN / "sitrep", "keys", "create", "--name", f"bench-{time.time_ns()}", "--scope", "write"],
+        [sitrep, "keys", "create", "--name", f"bench-{time.time_ns()}", "--scope", "write"],
         env={**os.environ, **env},
         check=True,
         capture_output=True,
@@ -420,9 +443,7 @@ def measure(
         report["G_get"] = interleaved(
             {"sitrep": f"{sitrep}/v1/events/{event_id}"}, pids=mine, **run
         )
-        body = json.dumps(orjson.loads(generate_events(1, seed=99)[0]) | {"external_id": None})
-        script = Path(tempfile.mkstemp(suffix=".lua")[1])
-        script.write_text(POST_SCRIPT.replace("KEY", key).replace("BODY", json.dumps(body)))
+        script = post_script(key)
         for name, connections in (("G_post", args.connections), ("G_post_2", 2)):
             # At 16 connections a POST's latency is mostly the queue in front of it (16 /
             # throughput); two are a client or two posting reports back to back.
@@ -434,10 +455,7 @@ def measure(
                 connections=connections,
                 script=script,
             )
-        events = [
-            orjson.dumps(orjson.loads(line) | {"external_id": None})
-            for line in generate_events(20_000, seed=7)
-        ]
+        events = new_events(20_000)
         measured = []
         for _ in range(args.rounds):
             read_into_cache(cached)
