@@ -85,8 +85,15 @@ def wrk(
 ) -> dict:
     """Requests/s, p50 and p99 (ms) from ``wrk --latency``; non-2xx answers are an error."""
     # A long timeout, so slow answers count as slow rather than vanish as errors.
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "60s"]
-    command.append("--latency")
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "60s",
+        "--latency",
+    ]
     if script:
         command += ["-s", str(script)]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
