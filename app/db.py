@@ -455,6 +455,17 @@ def begin_write(session: Session) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _WRITE_LOCK_ID})
 
 
+def sqlite_path(engine: Engine) -> str | None:
+    """The file of an SQLite database, beside which processes sharing it keep files of
+    their own (``_writers_turn``, ``app.services.keys``); None for PostgreSQL or an
+    in-memory database."""
+    url = engine.url
+    path = url.database
+    if url.get_backend_name() != "sqlite" or not path or path.startswith((":", "file:")):
+        return None
+    return path
+
+
 @contextmanager
 def _writers_turn(session: Session) -> Iterator[None]:
     """On SQLite, wait for this writer's turn on a lock file beside the database.
@@ -465,9 +476,8 @@ def _writers_turn(session: Session) -> Iterator[None]:
     wakes the next one as soon as the lock is free. Each turn opens its own file, so the
     lock may be released by another thread than the one that took it.
     """
-    url = session.get_bind().engine.url
-    path = url.database
-    if url.get_backend_name() != "sqlite" or not path or path.startswith((":", "file:")):
+    path = sqlite_path(session.get_bind().engine)
+    if path is None:
         yield
         return
     try:

@@ -7,8 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from app.cli import main
 from tests.conftest import KeyFactory, every_page
 from tests.factories import event_payload
 from tests.servers import running_server
@@ -114,6 +116,31 @@ def test_writers_racing_for_one_external_id_give_one_201_and_seven_409_naming_it
     (created,) = (r.json() for r in responses if r.status_code == 201)
     assert {r.json()["existing_id"] for r in responses if r.status_code == 409} == {created["id"]}
     assert [e["id"] for e in every_page(client, {"limit": 1000})] == [created["id"]]
+
+
+@pytest.mark.parametrize("revoked_by", ["api", "cli"])
+def test_a_key_in_use_revoked_stops_working_at_once_in_every_worker(
+    revoked_by: str, server: str, make_key: KeyFactory, admin: dict[str, str], database_url: str
+) -> None:
+    """Each process keeps the keys it has found (``app.services.keys``); a revocation, by
+    any process, must still reach them all before its answer."""
+    headers = make_key("desk", "write")
+
+    def read(n: int, barrier: threading.Barrier) -> list[int]:
+        with httpx.Client(base_url=server, headers=headers, timeout=60) as http:
+            barrier.wait()
+            return [http.get("/v1/keys").status_code for _ in range(5)]
+
+    # Sixteen connections at once land on both workers.
+    assert {s for statuses in _at_once(16, read) for s in statuses} == {403}
+    if revoked_by == "api":
+        assert httpx.delete(f"{server}/v1/keys/desk", headers=admin).status_code == 204
+    else:
+        revoke = ["keys", "revoke", "desk"]
+        result = CliRunner(env={"SITREP_DATABASE_URL": database_url}).invoke(main, revoke)
+        assert result.exit_code == 0, result.output
+
+    assert {s for statuses in _at_once(16, read) for s in statuses} == {401}
 
 
 def test_racing_patches_with_one_etag_give_one_200_and_seven_412(

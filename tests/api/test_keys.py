@@ -30,6 +30,8 @@ def test_revoked_key_gets_401(client: TestClient, admin: dict[str, str]) -> None
     secret = client.post(
         "/v1/keys", json={"name": "temp", "scopes": ["write"]}, headers=admin
     ).json()["key"]
+    used = client.post("/v1/events", json=event_payload(), headers={"X-API-Key": secret})
+    assert used.status_code == 201  # found once, it is kept (``app.services.keys``)
 
     assert client.delete("/v1/keys/temp", headers=admin).status_code == 204
 
