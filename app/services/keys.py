@@ -128,10 +128,11 @@ def _found(engine: Engine, key_hash: str) -> _Found | None:
 
     On SQLite a key found is kept until a revocation marks the database (``revoke``):
     under POSTs the lookup, on the event loop, took 83-118 us of CPU at the median and up
-    to 2.7 ms of the loop's time, and keeping found keys served 23% more POSTs
-    (docs/performance-log.md). Each lookup checks the marks with two ``stat`` calls, so a
-    revoked key stops working at once in every process. PostgreSQL keeps nothing: its
-    servers may share no file.
+    to 2.7 ms of the loop's time, and keeping found keys served 16% more POSTs at 15% less
+    CPU a POST (docs/performance-log.md). Each lookup checks the marks with two ``stat``
+    calls, so a revoked key stops working at once in every process; a database file
+    replaced by another is noticed too, one overwritten in place while servers run is
+    not. PostgreSQL keeps nothing: its servers may share no file.
     """
     path = sqlite_path(engine)
     marks = _marks(path) if path is not None else None
