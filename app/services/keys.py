@@ -110,17 +110,17 @@ def authenticate(engine: Engine, *, key: str) -> tuple[Principal, bool]:
 
 @dataclass
 class _Found:
-    """A stored key as ``authenticate`` found it, and the database's ``_marks`` then."""
+    """A stored key as ``authenticate`` found it."""
 
     principal: Principal
     revoked: bool
     expires_at: datetime | None
     last_used_at: datetime | None
-    marks: tuple[int, ...] | None
 
 
-# Keys found in SQLite databases, by database file and key hash (``_found``).
-_FOUND: dict[tuple[str, str], _Found] = {}
+# Keys found in SQLite databases, by database file and key hash, each with the database's
+# ``_marks`` when it was read (``_found``).
+_FOUND: dict[tuple[str, str], tuple[tuple[int, ...], _Found]] = {}
 
 
 def _found(engine: Engine, key_hash: str) -> _Found | None:
@@ -136,25 +136,29 @@ def _found(engine: Engine, key_hash: str) -> _Found | None:
     """
     path = sqlite_path(engine)
     marks = _marks(path) if path is not None else None
-    if path is not None and marks is not None:
-        found = _FOUND.get((path, key_hash))
-        if found is not None and found.marks == marks:
-            return found
+    if path is None or marks is None:  # nothing is kept
+        return _read(engine, key_hash)
+    kept = _FOUND.get((path, key_hash))
+    if kept is not None and kept[0] == marks:
+        return kept[1]
+    found = _read(engine, key_hash)  # after reading the marks: a later revocation changes them
+    if found is not None:
+        _FOUND[(path, key_hash)] = (marks, found)
+    return found
+
+
+def _read(engine: Engine, key_hash: str) -> _Found | None:
     rows = fetch_rows(engine, _BY_HASH, {"key_hash": key_hash})
     if not rows:
         return None
     name, scopes, revoked_at, expires_at, last_used_at = rows[0]
     moment = _moment(engine.dialect)  # SQLite gives its text; both give UTC datetimes here
-    found = _Found(
+    return _Found(
         Principal(name=name, scopes=expand_scopes({Scope(s) for s in scopes.split(",")})),
         revoked=revoked_at is not None,
         expires_at=moment(expires_at),
         last_used_at=moment(last_used_at),
-        marks=marks,
     )
-    if path is not None and marks is not None:
-        _FOUND[(path, key_hash)] = found
-    return found
 
 
 def _marks(path: str) -> tuple[int, ...] | None:
