@@ -5,7 +5,8 @@
 Generates N events (bench/generate.py), loads them through ``sitrep import``, loads the same
 rows into a flat table for Datasette (with sqlite-utils), starts Sitrep, Datasette and the
 bare-metal ceiling (bench/ceiling.py) and measures scenarios A-G with ``wrk`` at fixed
-concurrency, alternating Sitrep and each peer round by round. Writes a Markdown report.
+concurrency, alternating Sitrep and each peer round by round; the import has its own
+ceiling (bench/import_ceiling.py). Writes a Markdown report.
 """
 
 import argparse
@@ -30,11 +31,13 @@ import orjson
 import psutil
 import sqlite_utils
 
+from bench import import_ceiling
 from bench.generate import events as generate_events
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 MONTH = ("2024-03-01", "2024-03-31")
+IMPORT_CHUNK = 2000
 FRONT_BOX = "35.0,48.0,38.5,50.5"  # Kharkiv to Zaporizhzhia
 
 
@@ -304,7 +307,7 @@ def run_sqlite(args: argparse.Namespace, work: Path, data: Path, report: dict) -
     db_path = work / "sitrep.db"
     url = f"sqlite:///{db_path}"
     env = {"SITREP_DATABASE_URL": url}
-    report["import"] = loaded(args, work / "import-sqlite.json", url, data)
+    report["import"] = loaded(args, work / "import-sqlite.json", url, data, ceiling_of=db_path)
     print(f"import: {report['import']}", file=sys.stderr)
     flat = work / "flat.db"
     if not (args.reuse and flat.exists()):
@@ -314,8 +317,11 @@ def run_sqlite(args: argparse.Namespace, work: Path, data: Path, report: dict) -
     measure(args, env, key, report, peers=True, ceiling_db=db_path, flat=flat, cached=cached)
 
 
-def loaded(args: argparse.Namespace, record: Path, url: str, data: Path) -> dict:
-    """Import the events, or with ``--reuse`` keep the last import and its figures."""
+def loaded(
+    args: argparse.Namespace, record: Path, url: str, data: Path, ceiling_of: Path | None = None
+) -> dict:
+    """Import the events, or with ``--reuse`` keep the last import and its figures; with
+    ``ceiling_of`` (the SQLite database imported into), measure the import's ceiling too."""
     if args.reuse and record.exists():
         subprocess.run(
             [BIN / "sitrep", "db", "upgrade"],
@@ -325,6 +331,8 @@ def loaded(args: argparse.Namespace, record: Path, url: str, data: Path) -> dict
         )
         return dict(json.loads(record.read_text()))
     figures = import_events(url, data)
+    if ceiling_of:
+        figures["ceiling"] = import_ceiling_of(ceiling_of)
     record.write_text(json.dumps(figures))
     return figures
 
@@ -334,7 +342,7 @@ def import_events(url: str, data: Path) -> dict:
     subprocess.run([BIN / "sitrep", "db", "upgrade"], env=env, check=True, capture_output=True)
     started = time.perf_counter()
     subprocess.run(
-        [BIN / "sitrep", "import", str(data), "--chunk-size", "2000"],
+        [BIN / "sitrep", "import", str(data), "--chunk-size", str(IMPORT_CHUNK)],
         env=env,
         check=True,
         stderr=subprocess.DEVNULL,
@@ -342,6 +350,18 @@ def import_events(url: str, data: Path) -> dict:
     elapsed = time.perf_counter() - started
     count = sum(1 for _ in data.open("rb"))
     return {"events": count, "seconds": round(elapsed, 1), "events_per_s": round(count / elapsed)}
+
+
+def import_ceiling_of(db_path: Path) -> dict:
+    """bench/import_ceiling.py into an empty database beside ``db_path``, removed after."""
+    target = db_path.with_name("import-ceiling.db")
+    env = {**os.environ, "SITREP_DATABASE_URL": f"sqlite:///{target}"}
+    subprocess.run([BIN / "sitrep", "db", "upgrade"], env=env, check=True, capture_output=True)
+    try:
+        return import_ceiling.measure(db_path, target, IMPORT_CHUNK)
+    finally:
+        for suffix in ("", "-wal", "-shm", "-writer"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
 
 
 def create_key(env: dict[str, str], sitrep: Path = BIN / "sitrep") -> str:
@@ -525,9 +545,17 @@ def markdown(report: dict, args: argparse.Namespace) -> str:
         f"- E: CSV export of {e['rows']:,} events at {speeds(e)} rows/s (a first pass, then"
         f" a second), peak RSS {e['peak_rss_mb']:.0f} MB"
     )
+    imported, ceiling = sq["import"], sq["import"].get("ceiling")
     lines.append(
-        f"- F: import {sq['import']['events_per_s']:,} events/s "
-        f"({sq['import']['seconds']} s); batch POSTs "
+        f"- F: import {imported['events_per_s']:,} events/s ({imported['seconds']} s)"
+        + (
+            f"; its ceiling, SQLite alone storing the same rows,"
+            f" {ceiling['events_per_s']:,} events/s ({ceiling['seconds']} s), Sitrep/ceiling"
+            f" {ratio(imported['events_per_s'], ceiling['events_per_s'])}"
+            if ceiling
+            else ""
+        )
+        + "; batch POSTs "
         f"{sq['F_batch_posts_per_s']:,} events/s (median; {batch_rounds(sq)})"
     )
     if "postgresql" in report:
