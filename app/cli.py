@@ -222,7 +222,7 @@ _IMPORT_SUFFIXES = {".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv"}
 )
 @click.option(
     "--chunk-size",
-    default=500,
+    default=importer.DEFAULT_CHUNK_SIZE,
     show_default=True,
     type=click.IntRange(1, 10_000),
     help="Rows written per transaction.",

@@ -31,13 +31,14 @@ import orjson
 import psutil
 import sqlite_utils
 
+from app.services.importer import DEFAULT_CHUNK_SIZE
 from bench import import_ceiling
 from bench.generate import events as generate_events
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 MONTH = ("2024-03-01", "2024-03-31")
-IMPORT_CHUNK = 2000
+IMPORT_CHUNK = DEFAULT_CHUNK_SIZE  # what `sitrep import` writes a transaction
 FRONT_BOX = "35.0,48.0,38.5,50.5"  # Kharkiv to Zaporizhzhia
 
 
