@@ -38,7 +38,6 @@ from bench.generate import events as generate_events
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 MONTH = ("2024-03-01", "2024-03-31")
-IMPORT_CHUNK = DEFAULT_CHUNK_SIZE  # what `sitrep import` writes a transaction
 FRONT_BOX = "35.0,48.0,38.5,50.5"  # Kharkiv to Zaporizhzhia
 
 
@@ -324,12 +323,7 @@ def loaded(
     """Import the events, or with ``--reuse`` keep the last import and its figures; with
     ``ceiling_of`` (the SQLite database imported into), measure the import's ceiling too."""
     if args.reuse and record.exists():
-        subprocess.run(
-            [BIN / "sitrep", "db", "upgrade"],
-            check=True,
-            capture_output=True,
-            env={**os.environ, "SITREP_DATABASE_URL": url},
-        )
+        upgrade(url)
         return dict(json.loads(record.read_text()))
     figures = import_events(url, data)
     if ceiling_of:
@@ -338,13 +332,22 @@ def loaded(
     return figures
 
 
+def upgrade(url: str) -> None:
+    """Migrate the database at ``url`` (an empty one gets Sitrep's schema)."""
+    subprocess.run(
+        [BIN / "sitrep", "db", "upgrade"],
+        env={**os.environ, "SITREP_DATABASE_URL": url},
+        check=True,
+        capture_output=True,
+    )
+
+
 def import_events(url: str, data: Path) -> dict:
-    env = {**os.environ, "SITREP_DATABASE_URL": url}
-    subprocess.run([BIN / "sitrep", "db", "upgrade"], env=env, check=True, capture_output=True)
+    upgrade(url)
     started = time.perf_counter()
     subprocess.run(
-        [BIN / "sitrep", "import", str(data), "--chunk-size", str(IMPORT_CHUNK)],
-        env=env,
+        [BIN / "sitrep", "import", str(data), "--chunk-size", str(DEFAULT_CHUNK_SIZE)],
+        env={**os.environ, "SITREP_DATABASE_URL": url},
         check=True,
         stderr=subprocess.DEVNULL,
     )
@@ -356,10 +359,9 @@ def import_events(url: str, data: Path) -> dict:
 def import_ceiling_of(db_path: Path) -> dict:
     """bench/import_ceiling.py into an empty database beside ``db_path``, removed after."""
     target = db_path.with_name("import-ceiling.db")
-    env = {**os.environ, "SITREP_DATABASE_URL": f"sqlite:///{target}"}
-    subprocess.run([BIN / "sitrep", "db", "upgrade"], env=env, check=True, capture_output=True)
+    upgrade(f"sqlite:///{target}")
     try:
-        return import_ceiling.measure(db_path, target, IMPORT_CHUNK)
+        return import_ceiling.measure(db_path, target, DEFAULT_CHUNK_SIZE)
     finally:
         for suffix in ("", "-wal", "-shm", "-writer"):
             Path(f"{target}{suffix}").unlink(missing_ok=True)
