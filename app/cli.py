@@ -6,7 +6,7 @@ import tempfile
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import parse_qsl
 
 import click
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from tqdm import tqdm
 
 from app import collector, demo, migrate
+from app import workers as workers_in_turn
 from app.auth import parse_scopes
 from app.config import Settings
 from app.db import close_engine, create_db_engine, make_session_factory, transaction
@@ -96,15 +97,19 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         # Workers write their metrics here so that /metrics on any of them adds all up.
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sitrep-metrics-")
-    uvicorn.run(
-        "app.main:serve_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        proxy_headers=True,
-        access_log=False,  # Sitrep logs each request itself, as JSON with its request id
-    )
+    options: dict[str, Any] = {
+        "factory": True,
+        "host": host,
+        "port": port,
+        "workers": workers,
+        "proxy_headers": True,
+        "access_log": False,  # Sitrep logs each request itself, as JSON with its request id
+    }
+    if workers > 1 and sys.platform == "linux":
+        # The parent hands connections to the workers in turn (``app.workers``).
+        workers_in_turn.serve(uvicorn.Config("app.main:serve_app", **options))
+    else:
+        uvicorn.run("app.main:serve_app", **options)
 
 
 @main.group()

@@ -248,10 +248,10 @@ def batch_posts(base: str, key: str, lines: list[bytes], pid: int, clients: int 
     """Events/s posting ``lines`` in batches of 1000 from ``clients`` threads, and the
     share of the server's CPU its busiest worker spent (``busiest_worker``).
 
-    uvicorn's workers take connections from one listening socket, and two keep-alive
-    clients often land on the same worker, which then does all the work on one core
-    (docs/performance.md): a share near 1.0 says the round ran that way, near 0.5 that
-    the two workers shared it.
+    Sitrep's parent process hands connections to its workers in turn (``app.workers``),
+    so the two clients' work is shared: a share near 0.5. Near 1.0 says one worker did it
+    all on one core, as two keep-alive clients often made uvicorn's own workers do
+    (docs/performance.md).
     """
     batches = [lines[i : i + 1000] for i in range(0, len(lines), 1000)]
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
