@@ -7,7 +7,8 @@ worker in half of the rounds measured, and that worker then served both on one c
 the other idled (docs/performance-log.md, thirty-second session). Node's cluster module
 hands connections round-robin from its parent for the same reason; so does this. Each
 worker is a uvicorn server that takes its connections from a Unix socket instead of
-listening (``_HandedServer``).
+listening (``_HandedServer``). The parent starts a worker again when it dies; unlike
+uvicorn's supervisor it does not ping them, so one that hangs keeps its turn.
 """
 
 import asyncio
@@ -50,6 +51,9 @@ def serve(config: uvicorn.Config) -> None:
                 connection, _ = listener.accept()
             except TimeoutError:
                 pass
+            except OSError as exc:  # a client gone before it was accepted; out of files
+                logger.warning("accept failed: %s", exc)
+                time.sleep(0.01)
             else:
                 with connection:  # the worker holds its own copy once handed
                     turn = _hand(workers, turn, connection)
