@@ -14,11 +14,15 @@ def _port(base: str) -> int:
     return int(base.rsplit(":", 1)[1])
 
 
-def _connected(port: int) -> socket.socket:
-    """A keep-alive connection that has been answered once, so a worker holds it."""
-    client = socket.create_connection(("127.0.0.1", port), timeout=10)
+def _answered(client: socket.socket) -> None:
+    """Ask once over ``client``'s keep-alive connection: once answered, a worker holds it."""
     client.sendall(b"GET /healthz HTTP/1.1\r\nHost: sitrep\r\n\r\n")
     assert client.recv(65536).startswith(b"HTTP/1.1 200")
+
+
+def _connected(port: int) -> socket.socket:
+    client = socket.create_connection(("127.0.0.1", port), timeout=10)
+    _answered(client)
     return client
 
 
@@ -52,10 +56,9 @@ def test_two_clients_connecting_together_are_served_by_both_workers(database_url
     with server_process("--workers", "2", SITREP_DATABASE_URL=database_url) as (base, server):
         port = _port(base)
         for _ in range(5):
-            clients = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+            clients = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(2)]
             for client in clients:
-                client.sendall(b"GET /healthz HTTP/1.1\r\nHost: sitrep\r\n\r\n")
-                assert client.recv(65536).startswith(b"HTTP/1.1 200")
+                _answered(client)
 
             assert len({_serving(server.pid, port, client) for client in clients}) == 2
             for client in clients:
