@@ -1,4 +1,4 @@
-"""Run ``sitrep serve`` as a real process, as a user would."""
+"""Run ``sitrep serve`` as a real process, as a user would, and see its processes end."""
 
 import os
 import socket
@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import psutil
 
 SITREP = str(Path(sys.executable).with_name("sitrep"))
 
@@ -60,3 +61,17 @@ def server_process(*args: str, **env: str) -> Iterator[tuple[str, subprocess.Pop
             if server.poll() is None:
                 server.terminate()
                 server.wait(timeout=10)
+
+
+def wait_ended(pids: list[int], *, timeout: float) -> None:
+    """Wait until each process has ended; a zombie waiting to be reaped has ended too."""
+    deadline = time.monotonic() + timeout
+    for pid in pids:
+        while True:
+            try:
+                if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                    break
+            except psutil.NoSuchProcess:
+                break
+            assert time.monotonic() < deadline, f"processes left running: {pids}"
+            time.sleep(0.1)

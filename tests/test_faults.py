@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 import orjson
+import psutil
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import event
@@ -27,7 +28,7 @@ from app.main import create_app
 from app.services import keys
 from tests.conftest import KeyFactory, unavailable
 from tests.factories import event_payload
-from tests.servers import SITREP, free_port, running_server, server_process
+from tests.servers import SITREP, free_port, running_server, server_process, wait_ended
 
 PG_BIN = next(iter(sorted(Path("/usr/lib/postgresql").glob("*/bin"))), None)
 
@@ -129,7 +130,7 @@ def test_import_killed_midway_leaves_only_whole_chunks(
     while _count(client) < 300:
         assert importer.poll() is None and time.monotonic() < deadline
         time.sleep(0.05)
-    workers = _children(importer.pid)
+    workers = [child.pid for child in psutil.Process(importer.pid).children()]
     importer.send_signal(signal.SIGKILL)
     importer.wait()
 
@@ -137,36 +138,7 @@ def test_import_killed_midway_leaves_only_whole_chunks(
     count = len(stored.splitlines())
     assert count % 100 == 0 and 300 <= count < 6000
     assert workers  # the import validated in a worker process, which ends with it
-    deadline = time.monotonic() + 10
-    while any(_running(pid) for pid in workers):
-        assert time.monotonic() < deadline, f"import workers left running: {workers}"
-        time.sleep(0.1)
-
-
-def _children(pid: int) -> list[int]:
-    """The processes whose parent is ``pid``, whichever of its threads started them (a
-    thread's ``/proc/.../children`` lists only its own, and the kernel calls it unreliable
-    while processes start and end)."""
-    children = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit() and (stat := _stat(entry.name)) and int(stat[1]) == pid:
-            children.append(int(entry.name))
-    return children
-
-
-def _running(pid: int) -> bool:
-    """Whether the process exists and is not a zombie waiting to be reaped."""
-    stat = _stat(str(pid))
-    return stat is not None and stat[0] != "Z"
-
-
-def _stat(pid: str) -> list[str] | None:
-    """The fields of ``/proc/<pid>/stat`` after the command's name (its state first, then
-    its parent), or None once the process is gone."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
+    wait_ended(workers, timeout=10)
 
 
 def test_server_killed_during_a_batch_stores_all_or_nothing(

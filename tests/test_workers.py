@@ -7,7 +7,7 @@ import time
 
 import psutil
 
-from tests.servers import server_process
+from tests.servers import server_process, wait_ended
 
 
 def _port(base: str) -> int:
@@ -36,20 +36,6 @@ def _serving(server_pid: int, port: int, client: socket.socket) -> int:
     raise AssertionError(f"no worker holds the connection from port {mine}")
 
 
-def _wait_ended(processes: list[psutil.Process]) -> None:
-    """Wait until each process has ended; a zombie waiting to be reaped has ended too."""
-    deadline = time.monotonic() + 30
-    for process in processes:
-        while True:
-            try:
-                if process.status() == psutil.STATUS_ZOMBIE:
-                    break
-            except psutil.NoSuchProcess:
-                break
-            assert time.monotonic() < deadline, f"process {process.pid} left running"
-            time.sleep(0.1)
-
-
 def test_two_clients_connecting_together_are_served_by_both_workers(database_url: str) -> None:
     """uvicorn's workers share a listening socket, and one of them often accepted both
     connections, serving two busy clients on one core (docs/performance-log.md)."""
@@ -71,7 +57,7 @@ def test_a_worker_that_dies_is_replaced(database_url: str) -> None:
         with _connected(port) as client:
             killed = _serving(server.pid, port, client)
         psutil.Process(killed).send_signal(signal.SIGKILL)
-        _wait_ended([psutil.Process(killed)])
+        wait_ended([killed], timeout=30)
 
         # Every connection from now on is answered: the dead worker's turn passes to the
         # other until its replacement has started.
@@ -90,10 +76,10 @@ def test_the_workers_end_with_the_server(database_url: str) -> None:
         with server_process("--workers", "2", SITREP_DATABASE_URL=database_url) as (base, server):
             port = _port(base)
             with _connected(port) as one, _connected(port) as two:
-                workers = [psutil.Process(_serving(server.pid, port, c)) for c in (one, two)]
+                workers = [_serving(server.pid, port, c) for c in (one, two)]
             server.send_signal(stop)
             server.wait(timeout=30)
 
-            _wait_ended(workers)
+            wait_ended(workers, timeout=30)
             if stop == signal.SIGTERM:
                 assert server.returncode == 0
