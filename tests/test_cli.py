@@ -74,6 +74,14 @@ def test_duplicate_key_name_fails_clearly(run: CliRunner) -> None:
     assert "already exists" in result.output
 
 
+def test_a_key_name_with_a_slash_fails_clearly(run: CliRunner) -> None:
+    result = run.invoke(main, ["keys", "create", "--name", "night/desk"])
+
+    assert result.exit_code != 0
+    assert "'/'" in result.output
+    assert "night/desk" not in run.invoke(main, ["keys", "list"]).output
+
+
 def test_db_upgrade_succeeds_on_a_migrated_database(run: CliRunner) -> None:
     result = run.invoke(main, ["db", "upgrade"])
 

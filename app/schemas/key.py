@@ -14,7 +14,10 @@ class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: Annotated[str, AfterValidator(check_name)] = Field(
-        min_length=1, max_length=MAX_NAME_LENGTH, description="Says who holds the key."
+        min_length=1,
+        max_length=MAX_NAME_LENGTH,
+        description="Says who holds the key: printable characters, no `/`, not `.` or `..` "
+        "(the key is revoked at `/v1/keys/{name}`).",
     )
     scopes: list[Scope] = Field(min_length=1, description="`admin` implies `write` and `read`.")
     expires_at: UTCMoment | None = None

@@ -25,12 +25,16 @@ LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 def check_name(name: str) -> str:
     """A key name as stored: without surrounding spaces, 1 to 100 characters, and none of
-    them a control character (the name goes into logs and every revision's history)."""
+    them a control character (the name goes into logs and every revision's history). It
+    is revoked at ``/v1/keys/{name}``, so it holds no ``/`` and is not ``.`` or ``..``,
+    which no URL path segment can carry."""
     name = name.strip()
     if not 1 <= len(name) <= MAX_NAME_LENGTH:
         raise ValueError(f"a key name has 1 to {MAX_NAME_LENGTH} characters")
     if not name.isprintable():
         raise ValueError("a key name has no control characters (tabs, line breaks)")
+    if "/" in name or name in {".", ".."}:
+        raise ValueError("a key name has no '/' and is not '.' or '..' (it goes in a URL path)")
     return name
 
 

@@ -1,6 +1,7 @@
 """``/v1/keys``: admin-only key management over HTTP."""
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
@@ -74,8 +75,10 @@ def test_duplicate_key_name_is_409_and_bad_scope_is_422(
     assert bad.json()["errors"][0]["loc"] == ["body", "scopes", 0]
 
 
-@pytest.mark.parametrize("name", ["", "   ", "desk\nfake log line", "tab\there", "x" * 101])
-def test_a_blank_or_unprintable_key_name_is_422_naming_it(
+@pytest.mark.parametrize(
+    "name", ["", "   ", "desk\nfake log line", "tab\there", "x" * 101, "night/desk", "/", ".", ".."]
+)
+def test_a_blank_unprintable_or_unaddressable_key_name_is_422_naming_it(
     client: TestClient, admin: dict[str, str], name: str
 ) -> None:
     response = client.post("/v1/keys", json={"name": name, "scopes": ["read"]}, headers=admin)
@@ -84,6 +87,20 @@ def test_a_blank_or_unprintable_key_name_is_422_naming_it(
     assert response.json()["errors"][0]["loc"] == ["body", "name"]
     listed = client.get("/v1/keys", headers=admin).json()["items"]
     assert name not in [key["name"] for key in listed]
+
+
+def test_a_key_named_with_spaces_and_url_characters_is_revoked_by_its_name(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    name = "Kyiv desk #2? 100% ok"
+    created = client.post("/v1/keys", json={"name": name, "scopes": ["read"]}, headers=admin)
+
+    revoked = client.delete(f"/v1/keys/{quote(name, safe='')}", headers=admin)
+
+    assert created.status_code == 201
+    assert revoked.status_code == 204
+    listed = {key["name"]: key for key in client.get("/v1/keys", headers=admin).json()["items"]}
+    assert listed[name]["revoked_at"] is not None
 
 
 def test_revoking_an_unknown_key_is_404(client: TestClient, admin: dict[str, str]) -> None:
