@@ -77,7 +77,7 @@ def test_duplicate_key_name_fails_clearly(run: CliRunner) -> None:
 def test_a_key_name_with_a_slash_fails_clearly(run: CliRunner) -> None:
     result = run.invoke(main, ["keys", "create", "--name", "night/desk"])
 
-    assert result.exit_code != 0
+    assert result.exit_code == 1
     assert "'/'" in result.output
     assert "night/desk" not in run.invoke(main, ["keys", "list"]).output
 
