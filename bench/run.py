@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from importlib.metadata import version
 from pathlib import Path
 
@@ -388,7 +388,14 @@ def measure(
     ceiling_db: Path | None = None,
     flat: Path | None = None,
     cached: Sequence[Path] = (),
+    sqlite_beside: dict[str, str] | None = None,
 ) -> None:
+    """Scenarios A-D, G, F's batch POSTs and E on the Sitrep that ``env`` configures; with
+    ``peers``, A and B alternate with Datasette's and the ceiling's rounds.
+    ``sqlite_beside`` (the PostgreSQL run): the environment of a Sitrep on SQLite whose
+    rounds of A-D alternate with these, for the PostgreSQL/SQLite ratios: measured one run
+    after the other, they moved with the machine (B at 0.49x, then 0.73x alternating;
+    docs/performance-log.md)."""
     a = f"/v1/events?country=UA&date_from={MONTH[0]}&date_to={MONTH[1]}&limit=100"
     b = f"/v1/events?bbox={FRONT_BOX}&date_from={MONTH[0]}&date_to={MONTH[1]}&limit=100"
     c = f"/v1/events?near=Kharkiv&radius_km=25&date_from={MONTH[0]}&date_to={MONTH[1]}&limit=100"
@@ -465,11 +472,14 @@ def measure(
                     others=[ds_pid, ceiling_pid],
                     **run,
                 )
-        else:
-            report["A"] = interleaved({"sitrep": sitrep + a}, pids=mine, **run)
-            report["B"] = interleaved({"sitrep": sitrep + b}, pids=mine, **run)
-        report["C"] = interleaved({"sitrep": sitrep + c}, pids=mine, **run)
-        report["D"] = interleaved({"sitrep": sitrep + d}, pids=mine, **run)
+        alone = {"C": c, "D": d} if peers else {"A": a, "B": b, "C": c, "D": d}
+        beside = server(sitrep_cmd, sqlite_beside, "/readyz") if sqlite_beside else nullcontext()
+        with beside as sqlite:
+            for name, path in alone.items():
+                urls, pids = {"sitrep": sitrep + path}, dict(mine)
+                if sqlite:
+                    urls["sqlite"], pids["sqlite"] = sqlite[0] + path, sqlite[1]
+                report[name] = interleaved(urls, pids=pids, **run)
         report["G_get"] = interleaved(
             {"sitrep": f"{sitrep}/v1/events/{event_id}"}, pids=mine, **run
         )
@@ -563,14 +573,17 @@ def markdown(report: dict, args: argparse.Namespace) -> str:
     )
     if "postgresql" in report:
         pg = report["postgresql"]
-        lines.append("\nPostgreSQL (same data, same scenarios):\n")
+        lines.append(
+            "\nPostgreSQL (same data, same scenarios; for A-D's ratios Sitrep on SQLite served"
+            " alternate rounds, G's are against the SQLite run above):\n"
+        )
         lines.append("| scenario | req/s | p50 ms | p99 ms | PostgreSQL/SQLite req/s |")
         lines.append("|---|---|---|---|---|")
         for scenario in ("A", "B", "C", "D", "G_get", "G_post", "G_post_2"):
             result, sqlite_result = (
                 (pg[scenario], sq[scenario])
                 if scenario in single
-                else (pg[scenario]["sitrep"], sq[scenario]["sitrep"])
+                else (pg[scenario]["sitrep"], pg[scenario].get("sqlite", sq[scenario]["sitrep"]))
             )
             lines.append(
                 f"| {scenario} | {result['rps']:.0f} | {result['p50']:.1f} | "
@@ -635,7 +648,16 @@ def main() -> None:
             )
         pg: dict = {"import": loaded(args, record, args.postgres, data)}
         env = {"SITREP_DATABASE_URL": args.postgres}
-        measure(args, env, create_key(env), pg, peers=False)
+        sqlite_db = args.work / "sitrep.db"
+        measure(
+            args,
+            env,
+            create_key(env),
+            pg,
+            peers=False,
+            cached=[sqlite_db],
+            sqlite_beside={"SITREP_DATABASE_URL": f"sqlite:///{sqlite_db}"},
+        )
         report["postgresql"] = pg
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
