@@ -388,12 +388,12 @@ def measure(
     ceiling_db: Path | None = None,
     flat: Path | None = None,
     cached: Sequence[Path] = (),
-    sqlite_beside: dict[str, str] | None = None,
+    sqlite_beside: Path | None = None,
 ) -> None:
     """Scenarios A-D, G, F's batch POSTs and E on the Sitrep that ``env`` configures; with
     ``peers``, A and B alternate with Datasette's and the ceiling's rounds.
-    ``sqlite_beside`` (the PostgreSQL run): the environment of a Sitrep on SQLite whose
-    rounds of A-D alternate with these, for the PostgreSQL/SQLite ratios: measured one run
+    ``sqlite_beside`` (the PostgreSQL run): a SQLite database whose Sitrep's rounds of A-D
+    alternate with these, for the PostgreSQL/SQLite ratios: measured one run
     after the other, they moved with the machine (B at 0.49x, then 0.73x alternating;
     docs/performance-log.md)."""
     a = f"/v1/events?country=UA&date_from={MONTH[0]}&date_to={MONTH[1]}&limit=100"
@@ -473,13 +473,16 @@ def measure(
                     **run,
                 )
         alone = {"C": c, "D": d} if peers else {"A": a, "B": b, "C": c, "D": d}
-        beside = server(sitrep_cmd, sqlite_beside, "/readyz") if sqlite_beside else nullcontext()
+        # The SQLite database is read into the cache for these rounds only.
+        beside_env = {"SITREP_DATABASE_URL": f"sqlite:///{sqlite_beside}"}
+        beside = server(sitrep_cmd, beside_env, "/readyz") if sqlite_beside else nullcontext()
+        alone_run = {**run, "cached": [*cached, sqlite_beside]} if sqlite_beside else run
         with beside as sqlite:
             for name, path in alone.items():
                 urls, pids = {"sitrep": sitrep + path}, dict(mine)
                 if sqlite:
                     urls["sqlite"], pids["sqlite"] = sqlite[0] + path, sqlite[1]
-                report[name] = interleaved(urls, pids=pids, **run)
+                report[name] = interleaved(urls, pids=pids, **alone_run)
         report["G_get"] = interleaved(
             {"sitrep": f"{sitrep}/v1/events/{event_id}"}, pids=mine, **run
         )
@@ -648,16 +651,8 @@ def main() -> None:
             )
         pg: dict = {"import": loaded(args, record, args.postgres, data)}
         env = {"SITREP_DATABASE_URL": args.postgres}
-        sqlite_db = args.work / "sitrep.db"
-        measure(
-            args,
-            env,
-            create_key(env),
-            pg,
-            peers=False,
-            cached=[sqlite_db],
-            sqlite_beside={"SITREP_DATABASE_URL": f"sqlite:///{sqlite_db}"},
-        )
+        sqlite_beside = args.work / "sitrep.db"
+        measure(args, env, create_key(env), pg, peers=False, sqlite_beside=sqlite_beside)
         report["postgresql"] = pg
     if args.json:
         args.json.write_text(json.dumps(report, indent=1))
