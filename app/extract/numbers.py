@@ -54,10 +54,11 @@ _SCALE = "|".join(SCALES)
 _VAGUE = "|".join(sorted(VAGUE, key=len, reverse=True))
 # The alternatives, longest first, each a whole word.
 _WORDS = rf"(?:{_WORD})(?:[- ](?:{_WORD}))?"
+# Vague phrases before words, so that "a dozen" is not read as "a" (one).
 NUMBER = (
     rf"(?:\d{{1,3}}(?:,\d{{3}})+|\d+"
-    rf"|(?:{_WORDS}(?: (?:{_SCALE})(?: and {_WORDS})?)?)"
-    rf"|(?:{_VAGUE})(?: of)?)"
+    rf"|(?:{_VAGUE})(?: of)?"
+    rf"|(?:{_WORDS}(?: (?:{_SCALE})(?: and {_WORDS})?)?))"
 )
 
 

@@ -63,9 +63,11 @@ _KINDS = {
     "captured": "captured",
 }
 _FIGURE = rf"(?:(?P<q>{_QUAL})\s+)?(?P<n>{NUMBER})\b(?:\s+(?:other\s+)?(?P<g>{_GROUP}))?"
-# "17 people were wounded", "Dozens were hurt", "three soldiers dead"
+# "17 people were wounded", "Dozens were hurt", "three soldiers dead",
+# "Twenty-three people, including a child, were wounded"
 _PASSIVE = re.compile(
-    rf"\b{_FIGURE}\s+(?:(?:were|was|have been|had been|are)\s+)?"
+    rf"\b{_FIGURE}(?:,\s+(?:including|among them|among whom)\s+[^,]{{1,60}},)?"
+    r"\s+(?:(?:were|was|have been|had been|are)\s+)?"
     r"(?P<k>killed|dead|died|wounded|injured|hurt|missing|captured)\b",
     re.I,
 )
@@ -74,6 +76,13 @@ _ACTIVE = re.compile(
     rf"\b(?P<k>killing|killed|wounding|injuring|wounded|injured)\s+{_FIGURE}", re.I
 )
 _LEFT_DEAD = re.compile(rf"\bleft\s+{_FIGURE}\s+(?P<k>dead|wounded|injured)\b", re.I)
+# "the death toll from Monday's strike has risen to 46", "the number of injured climbed to
+# 117": a toll's latest figure, within one clause.
+_TOLL = re.compile(
+    r"\b(?:(?:death )?toll|number of (?:people )?(?P<k>killed|dead|injured|wounded|missing))\b"
+    rf"[^.;,]*?\b(?:risen|rose|climbed|increased|reached|jumped|grown|grew)\s+to\s+{_FIGURE}",
+    re.I,
+)
 # "including two children", "among them four children"
 _SUBGROUP = re.compile(rf"\b(?:including|among them|among whom)\s+{_FIGURE}", re.I)
 
@@ -130,7 +139,8 @@ _MONTHS = [
     "december",
 ]
 _DATE = re.compile(
-    r"\b(?:on (?P<wd>" + "|".join(_WEEKDAYS) + r")|(?P<yd>yesterday)|(?P<on>overnight)"
+    r"\b(?:on (?P<wd>" + "|".join(_WEEKDAYS) + r")|(?P<wds>" + "|".join(_WEEKDAYS) + r")['’]s"
+    r"|(?P<yd>yesterday)|(?P<on>overnight)"
     r"|(?P<lw>last week)|(?P<td>today|this morning)"
     r"|(?:on )?(?P<d1>\d{1,2}) (?P<m1>" + "|".join(_MONTHS) + r")(?: (?P<y1>\d{4}))?"
     r"|(?:on )?(?P<m2>" + "|".join(_MONTHS) + r") (?P<d2>\d{1,2})(?:, (?P<y2>\d{4}))?)\b",
@@ -139,7 +149,7 @@ _DATE = re.compile(
 
 _VIOLENCE = re.compile(
     r"\b(?:kill\w*|dead|died|wound\w*|injur\w*|hurt|struck|strikes?|hit|shell\w*|bomb\w*|"
-    r"explo\w*|missiles?|drones?|attack\w*|clash\w*|fighting|stormed|air strike)\b",
+    r"explo\w*|missiles?|drones?|attack\w*|clash\w*|fighting|stormed|air strike|death toll)\b",
     re.I,
 )
 _TYPES = [
@@ -376,7 +386,7 @@ class ReportReader:
     ) -> list[dict[str, Any]]:
         found: list[tuple[int, dict[str, Any], re.Match[str]]] = []
         taken: list[tuple[int, int]] = []
-        for pattern in (_PASSIVE, _ACTIVE, _LEFT_DEAD):
+        for pattern in (_PASSIVE, _ACTIVE, _LEFT_DEAD, _TOLL):
             for match in pattern.finditer(sentence):
                 span = match.span("n")
                 if any(a <= span[0] < b for a, b in taken):
@@ -389,7 +399,7 @@ class ReportReader:
                     (match.group("q") or "").lower(), "approx" if vague else "exact"
                 )
                 claim = {
-                    "kind": _KINDS[match.group("k").lower()],
+                    "kind": _KINDS[(match.group("k") or "killed").lower()],  # a toll: killed
                     "group": _GROUPS.get((match.group("g") or "").lower(), "all"),
                     "count": count,
                     "qualifier": qualifier,
@@ -510,8 +520,8 @@ def _weapon(text: str) -> str:
 
 def _resolve_date(match: re.Match[str], published_on: date) -> tuple[date, str]:
     """A date phrase read against the publication date."""
-    if match.group("wd"):
-        target = _WEEKDAYS.index(match.group("wd").lower())
+    if weekday := match.group("wd") or match.group("wds"):  # "on Monday", "Monday's"
+        target = _WEEKDAYS.index(weekday.lower())
         back = (published_on.weekday() - target) % 7
         return published_on - timedelta(days=back or 7), "day"
     if match.group("yd") or match.group("on"):

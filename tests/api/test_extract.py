@@ -64,6 +64,48 @@ def test_statements_that_are_not_events_give_no_event(client: TestClient) -> Non
     assert response.json() == {"events": []}
 
 
+def test_a_risen_toll_is_read_as_its_latest_figure(client: TestClient) -> None:
+    text = (
+        "The death toll from Monday's missile strike on Dnipro has risen to 46, "
+        "including six children, the regional governor said."
+    )
+
+    response = client.post("/v1/extract", json={"text": text, "published_on": "2024-07-10"})
+
+    [event] = response.json()["events"]
+    assert event["occurred_on"] == "2024-07-08"  # "Monday's", read against a Wednesday
+    assert [(c["kind"], c["group"], c["count"], c["claimed_by"]) for c in event["casualties"]] == [
+        ("killed", "all", 46, "the regional governor"),
+        ("killed", "children", 6, "the regional governor"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "figures"),
+    [
+        (
+            "A drone attack on Odesa killed two people and injured a dozen others overnight.",
+            [("killed", 2, "exact"), ("injured", 12, "approx")],  # not "a" (one) dozen
+        ),
+        (
+            "Twenty-three people, including a child, were wounded in shelling of Kherson.",
+            [("injured", 23, "exact"), ("injured", 1, "exact")],
+        ),
+        (
+            "The number of injured after missiles struck Sumy has climbed to 117.",
+            [("injured", 117, "exact")],
+        ),
+    ],
+)
+def test_figures_in_other_wordings(
+    client: TestClient, text: str, figures: list[tuple[str, int, str]]
+) -> None:
+    response = client.post("/v1/extract", json={"text": text, "published_on": "2024-07-10"})
+
+    [event] = response.json()["events"]
+    assert [(c["kind"], c["count"], c["qualifier"]) for c in event["casualties"]] == figures
+
+
 def test_save_stores_drafts_with_the_source(client: TestClient, writer: dict[str, str]) -> None:
     body = {
         "text": ZAPORIZHZHIA,
