@@ -26,6 +26,14 @@ ADMIN1_FILE = Path(__file__).with_name("admin1.tsv")
 FORMAT_VERSION = 1
 # Autocomplete ranks this many of the most populous prefix matches.
 SEARCH_CANDIDATES = 300
+# Geocoding ranks this many of the most populous places a name can mean.
+RESOLVE_CANDIDATES = 50
+# What a match on a place's own name (not an alias) is worth, in tenfolds of population:
+# 0.75 is about 5.6 times as many people. So "Pokrovsk" is Pokrovsk (Ukraine, 60,127), not
+# Engels (Russia, 196,011, once called Pokrovsk), and "Tokmak" and "Gao" are those towns,
+# not Tokmok (Kyrgyzstan) and Guantánamo; but "Odessa" stays Odesa (1,010,537), not Odessa,
+# Texas (114,428), a ninefold.
+OWN_NAME = 0.75
 SCHEMA = """
 CREATE TABLE places (id INTEGER PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL,
                      admin1_code TEXT, latitude REAL NOT NULL, longitude REAL NOT NULL,
@@ -128,11 +136,12 @@ def build(path: Path) -> None:
 
 
 def _rank(key: str, place: Place) -> float:
-    """Match quality and size: a match on the place's own name beats one on an alias, a
-    shorter completion beats a longer one (``Khar`` -> ``Kharkiv`` before ``Khartoum``),
-    and each tenfold of population counts as much as a quarter of the name matched."""
+    """Match quality and size: a match on the place's own name beats one on an alias
+    (``OWN_NAME``), a shorter completion beats a longer one (``Khar`` -> ``Kharkiv`` before
+    ``Khartoum``), and each tenfold of population counts as much as a quarter of the name
+    matched."""
     matched = fold_name(place.matched)
-    own_name = 1.5 if matched == fold_name(place.name) else 0.0
+    own_name = OWN_NAME if matched == fold_name(place.name) else 0.0
     return own_name + 4 * len(key) / max(len(matched), 1) + math.log10(place.population + 10)
 
 
@@ -169,13 +178,15 @@ class Gazetteer:
                  LEFT JOIN admin1 a ON a.code = p.admin1_code"""
 
     def resolve(self, name: str, *, countries: list[str] | None = None) -> Place | None:
-        """The place a name means: the most populous one with that name (in ``countries``)."""
+        """The place a name means (in ``countries``), ranked as autocomplete ranks it: its
+        own name before an alias of a place up to about five times as populous, then the
+        most populous."""
         return self._resolve(fold_name(name), tuple(countries or ()))
 
     @functools.lru_cache(maxsize=100_000)  # noqa: B019 - one gazetteer per process
     def _resolve(self, key: str, countries: tuple[str, ...]) -> Place | None:
-        matches = self._matches("n.key = ?", [key], list(countries), limit=1)
-        return matches[0] if matches else None
+        rows = self._rows("n.key = ?", [key], list(countries), RESOLVE_CANDIDATES)
+        return max(rows, key=lambda place: _rank(key, place), default=None)
 
     def search(
         self, prefix: str, *, countries: list[str] | None = None, limit: int = 10

@@ -185,6 +185,30 @@ def test_location_given_by_name_is_geocoded(client: TestClient, writer: dict[str
     assert _ids(client, place="Izyum") == [None]
 
 
+@pytest.mark.parametrize(
+    ("name", "country", "admin1"),
+    [
+        # Own names over larger places' aliases: Engels was once Pokrovsk, Tokmok is
+        # also spelled Tokmak, and Guantánamo has "Gao" among its aliases.
+        ("Pokrovsk", "UA", "Donetsk Oblast"),
+        ("Tokmak", "UA", "Zaporizhzhia Oblast"),
+        ("Gao", "ML", "Gao"),
+        # An alias still wins over a much smaller place's own name (Odessa, Texas).
+        ("Odessa", "UA", "Odesa Oblast"),
+    ],
+)
+def test_a_name_alone_is_geocoded_to_the_place_it_names(
+    client: TestClient, writer: dict[str, str], name: str, country: str, admin1: str
+) -> None:
+    body = event_payload(location={"name": name})
+
+    event = client.post("/v1/events", json=body, headers=writer).json()
+    first = client.get("/v1/places", params={"q": name}).json()["items"][0]
+
+    assert (event["location"]["country"], event["location"]["admin1"]) == (country, admin1)
+    assert (first["country"], first["admin1"]) == (country, admin1)  # autocomplete agrees
+
+
 def test_unknown_place_is_422_with_suggestions(client: TestClient, writer: dict[str, str]) -> None:
     body = event_payload(location={"name": "Kharkivv", "country": "UA"})
 
