@@ -116,10 +116,10 @@ class FilterParams(BaseModel):
     place: str | None = Field(
         None,
         description="Place name in any spelling or script (`Kharkiv`, `Kharkov`, `Харків`); "
-        "an ambiguous name means the place of that name in `country` if given, else "
-        "anywhere, that is the most populous, but for a place's own name winning over an "
-        "alias of one up to about five times as populous (`Pokrovsk` is Ukraine's, not "
-        f"Engels, once so called). The response names the places chosen. {_LIST}",
+        "an ambiguous name means the place `GET /v1/places` ranks first, in `country` if "
+        "given: a place's own name before the old name or alias of one up to about five "
+        "times as populous (`Pokrovsk` is Ukraine's, not Engels, once so called), then the "
+        f"most populous. The response names the places chosen. {_LIST}",
     )
     bbox: str | None = Field(
         None,
