@@ -26,6 +26,9 @@ ADMIN1_FILE = Path(__file__).with_name("admin1.tsv")
 FORMAT_VERSION = 1
 # Autocomplete ranks this many of the most populous prefix matches.
 SEARCH_CANDIDATES = 300
+# "Did you mean" compares an unknown name with this many names sharing its first two
+# letters, those of the most populous places first.
+SUGGEST_CANDIDATES = 8000
 # Geocoding ranks this many of the most populous places a name can mean.
 RESOLVE_CANDIDATES = 50
 # What a match on a place's own name (not an alias) is worth, in tenfolds of population:
@@ -210,14 +213,23 @@ class Gazetteer:
         key = fold_name(name)
         if len(key) < 2:
             return []
-        candidates = {
-            p.matched: p
-            for p in self._matches(
-                "n.key > ? AND n.key < ?", [key[:2], key[:2] + "\U0010ffff"], countries, 2000
-            )
-        }
-        close = difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)
-        return [f"{c} ({candidates[c].admin1 or '-'}, {candidates[c].country})" for c in close]
+        # Every alias of the candidates, not one per place: Al Hudaydah's first alias under
+        # "ho" is its airport code, "HOD", which "Hodeidah" is not close to; "Hodeida" is.
+        candidates: dict[str, Place] = {}
+        for place in self._rows(
+            "n.key > ? AND n.key < ?",
+            [key[:2], key[:2] + "\U0010ffff"],
+            countries,
+            SUGGEST_CANDIDATES,
+        ):
+            candidates.setdefault(place.matched, place)
+        chosen: dict[int, str] = {}  # place id -> the closest of its names
+        for alias in difflib.get_close_matches(name, list(candidates), n=10, cutoff=0.6):
+            chosen.setdefault(candidates[alias].id, alias)
+        return [
+            f"{alias} ({candidates[alias].admin1 or '-'}, {candidates[alias].country})"
+            for alias in list(chosen.values())[:3]
+        ]
 
     def _rows(
         self, where: str, args: list[object], countries: list[str] | None, limit: int
@@ -230,15 +242,6 @@ class Gazetteer:
             f"{self._SELECT} WHERE {where} ORDER BY p.population DESC, p.id LIMIT ?", [*args, limit]
         )
         return [Place(*row) for row in rows]
-
-    def _matches(
-        self, where: str, args: list[object], countries: list[str] | None, limit: int
-    ) -> list[Place]:
-        """Matching places, each once, most populous first."""
-        places: dict[int, Place] = {}
-        for place in self._rows(where, args, countries, limit * 4):
-            places.setdefault(place.id, place)
-        return list(places.values())[:limit]
 
     @functools.lru_cache(maxsize=10_000)  # noqa: B019 - one gazetteer per process
     def admin1_codes(self, name: str) -> list[str]:

@@ -221,6 +221,28 @@ def test_unknown_place_is_422_with_suggestions(client: TestClient, writer: dict[
     assert len(problem["suggestions"]) <= 3
 
 
+@pytest.mark.parametrize(
+    ("name", "suggestion"),
+    [
+        # The press's spelling, not among GeoNames' own: suggested by its closest alias.
+        ("Hodeidah", "Hodeida (Al Hudaydah Governorate, YE)"),
+        ("Qamishli", "Qamischli (Al-Hasakah Governorate, SY)"),
+        # Typos of front-line towns, among thousands of larger places' names.
+        ("Kurakhovee", "Kurakhove (Donetsk Oblast, UA)"),
+        ("Toretskk", "Toretsk (Donetsk Oblast, UA)"),
+    ],
+)
+def test_unknown_place_suggests_the_closest_name(
+    client: TestClient, writer: dict[str, str], name: str, suggestion: str
+) -> None:
+    body = event_payload(location={"name": name})
+
+    response = client.post("/v1/events", json=body, headers=writer)
+
+    assert response.status_code == 422
+    assert response.json()["suggestions"][0] == suggestion
+
+
 def test_unknown_place_in_a_batch_names_the_item(
     client: TestClient, writer: dict[str, str]
 ) -> None:
