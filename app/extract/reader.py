@@ -302,7 +302,7 @@ class ReportReader:
         events: list[_Event] = []
         pending: list[tuple[int, str]] = []  # violence before any place: a preamble
         for start, sentence in _spans(text):
-            if not _VIOLENCE.search(sentence):
+            if not (_VIOLENCE.search(sentence) or _TOLL.search(sentence)):
                 continue
             places = self._places(sentence)
             if places:

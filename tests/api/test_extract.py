@@ -95,6 +95,10 @@ def test_a_risen_toll_is_read_as_its_latest_figure(client: TestClient) -> None:
             "The number of injured after missiles struck Sumy has climbed to 117.",
             [("injured", 117, "exact")],
         ),
+        (
+            "Shelling hit Kherson on Monday. The toll rose to 13 on Tuesday.",
+            [("killed", 13, "exact")],  # a sentence with a risen toll is read on its own
+        ),
     ],
 )
 def test_figures_in_other_wordings(
