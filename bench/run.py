@@ -22,7 +22,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from importlib.metadata import version
 from pathlib import Path
 
@@ -474,9 +474,12 @@ def measure(
                 )
         alone = {"C": c, "D": d} if peers else {"A": a, "B": b, "C": c, "D": d}
         # The SQLite database is read into the cache for these rounds only.
-        beside_env = {"SITREP_DATABASE_URL": f"sqlite:///{sqlite_beside}"}
-        beside = server(sitrep_cmd, beside_env, "/readyz") if sqlite_beside else nullcontext()
-        alone_run = {**run, "cached": [*cached, sqlite_beside]} if sqlite_beside else run
+        beside: AbstractContextManager[tuple[str, int] | None] = nullcontext()
+        alone_run = run
+        if sqlite_beside:
+            beside_env = {"SITREP_DATABASE_URL": f"sqlite:///{sqlite_beside}"}
+            beside = server(sitrep_cmd, beside_env, "/readyz")
+            alone_run = {**run, "cached": [*cached, sqlite_beside]}
         with beside as sqlite:
             for name, path in alone.items():
                 urls, pids = {"sitrep": sitrep + path}, dict(mine)
