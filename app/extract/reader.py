@@ -36,7 +36,18 @@ _GROUPS = {
     "child": "children",
     "kids": "children",
     "minors": "children",
+    "boys": "children",
+    "boy": "children",
+    "girls": "children",
+    "girl": "children",
+    "babies": "children",
+    "baby": "children",
+    "infants": "children",
+    "infant": "children",
+    "teenagers": "children",
+    "teenager": "children",
     "women": "women",
+    "woman": "women",
     "soldiers": "military",
     "servicemen": "military",
     "troops": "military",
@@ -48,7 +59,10 @@ _GROUPS = {
     "others": "all",
     "other people": "all",
 }
-_GROUP = "|".join(sorted(_GROUPS, key=len, reverse=True))
+_GROUP_WORDS = "|".join(sorted(_GROUPS, key=len, reverse=True))
+# "a 14-year-old girl", "a 16-year-old", "a teenage boy"
+_GROUP = rf"(?:\d{{1,2}}-year-olds?(?:\s+(?:{_GROUP_WORDS}))?|(?:teenage\s+)?(?:{_GROUP_WORDS}))"
+_AGE = re.compile(r"(\d+)-year-olds?\s*")
 _KINDS = {
     "killed": "killed",
     "dead": "killed",
@@ -67,7 +81,7 @@ _FIGURE = rf"(?:(?P<q>{_QUAL})\s+)?(?P<n>{NUMBER})\b(?:\s+(?:other\s+)?(?P<g>{_G
 # "Twenty-three people, including a child, were wounded"
 _PASSIVE = re.compile(
     rf"\b{_FIGURE}(?:,\s+(?:including|among them|among whom)\s+[^,]{{1,60}},)?"
-    r"\s+(?:(?:were|was|have been|had been|are)\s+)?"
+    r"\s+(?:(?:were|was|have been|had been|are|is)\s+)?(?:still\s+)?"
     r"(?P<k>killed|dead|died|wounded|injured|hurt|missing|captured)\b",
     re.I,
 )
@@ -83,8 +97,14 @@ _TOLL = re.compile(
     rf"[^.;,]*?\b(?:risen|rose|climbed|increased|reached|jumped|grown|grew)\s+to\s+{_FIGURE}",
     re.I,
 )
-# "including two children", "among them four children"
-_SUBGROUP = re.compile(rf"\b(?:including|among them|among whom)\s+{_FIGURE}", re.I)
+# "A teenage girl was among the dead": a group's figure alone
+_AMONG = re.compile(
+    rf"\b(?:(?P<q>{_QUAL})\s+)?(?P<n>{NUMBER})\s+(?P<g>{_GROUP})\s+(?:was|were)\s+among\s+"
+    r"(?:the|those)\s+(?P<k>dead|killed|wounded|injured)\b",
+    re.I,
+)
+# "including two children", "among them an infant and a woman"
+_SUBGROUP = re.compile(rf"\b(?:including|among them|among whom|(?P<and>and))\s+{_FIGURE}", re.I)
 
 _WEAPON = (
     r"(?P<w>(?:ballistic |cruise |guided |glide )?missiles?|drones?|rockets?|"
@@ -386,7 +406,7 @@ class ReportReader:
     ) -> list[dict[str, Any]]:
         found: list[tuple[int, dict[str, Any], re.Match[str]]] = []
         taken: list[tuple[int, int]] = []
-        for pattern in (_PASSIVE, _ACTIVE, _LEFT_DEAD, _TOLL):
+        for pattern in (_AMONG, _PASSIVE, _ACTIVE, _LEFT_DEAD, _TOLL):
             for match in pattern.finditer(sentence):
                 span = match.span("n")
                 if any(a <= span[0] < b for a, b in taken):
@@ -400,7 +420,7 @@ class ReportReader:
                 )
                 claim = {
                     "kind": _KINDS[(match.group("k") or "killed").lower()],  # a toll: killed
-                    "group": _GROUPS.get((match.group("g") or "").lower(), "all"),
+                    "group": _group(match.group("g")),
                     "count": count,
                     "qualifier": qualifier,
                 }
@@ -412,11 +432,15 @@ class ReportReader:
             new.append(claim)
             evidence.append(_evidence(start, match, 0, f"casualties[{len(casualties)}]"))
             casualties.append(claim)
-            for sub in _SUBGROUP.finditer(sentence[position:]):
+            rest, after = sentence[position:], None  # where the last subgroup ended
+            for sub in _SUBGROUP.finditer(rest):
+                if sub.group("and") and (after is None or rest[after : sub.start()].strip(" ,")):
+                    continue  # "and a woman" only continues the subgroup just before it
                 parsed = parse_number(sub.group("n"))
-                group = _GROUPS.get((sub.group("g") or "").lower())
+                group = _group(sub.group("g"))
                 nearest = min((p for p, _, _ in found if p > position), default=len(sentence))
-                if parsed and group and group != "all" and position + sub.start() < nearest:
+                if parsed and group != "all" and position + sub.start() < nearest:
+                    after = sub.end()
                     subclaim = {
                         **claim,
                         "group": group,
@@ -511,6 +535,15 @@ def _is_country(name: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _group(words: str | None) -> str:
+    """The group a figure's words name, "all" if none: anyone under 18 is a child."""
+    words = (words or "").lower()
+    age = _AGE.match(words)
+    if (age and int(age.group(1)) < 18) or words.startswith("teenage "):
+        return "children"
+    return _GROUPS.get(words[age.end() :] if age else words, "all")
 
 
 def _weapon(text: str) -> str:

@@ -99,6 +99,18 @@ def test_a_risen_toll_is_read_as_its_latest_figure(client: TestClient) -> None:
             "Shelling hit Kherson on Monday. The toll rose to 13 on Tuesday.",
             [("killed", 13, "exact")],  # a sentence with a risen toll is read on its own
         ),
+        (
+            "A missile hit Kramatorsk, killing four people, including a 14-year-old boy.",
+            [("killed", 4, "exact"), ("killed", 1, "exact")],
+        ),
+        (
+            "Shells hit Nikopol, killing three people. A teenage girl was among the dead.",
+            [("killed", 3, "exact"), ("killed", 1, "exact")],
+        ),
+        (
+            "A strike on Chernihiv killed 18 people, and three others were still missing.",
+            [("killed", 18, "exact"), ("missing", 3, "exact")],
+        ),
     ],
 )
 def test_figures_in_other_wordings(
@@ -108,6 +120,35 @@ def test_figures_in_other_wordings(
 
     [event] = response.json()["events"]
     assert [(c["kind"], c["count"], c["qualifier"]) for c in event["casualties"]] == figures
+
+
+@pytest.mark.parametrize(
+    ("text", "groups"),
+    [
+        (
+            "A strike on Gaza City killed six people, among them an infant and a woman.",
+            [("all", 6), ("children", 1), ("women", 1)],
+        ),
+        (
+            "Shelling killed two people in Kherson, including a 35-year-old woman.",
+            [("all", 2), ("women", 1)],
+        ),
+        ("A 16-year-old was killed when a drone hit Sumy.", [("children", 1)]),
+        ("Two boys were among those killed when a drone hit Sumy.", [("children", 2)]),
+        # "and" carries on a list of groups only: the wounded are no subgroup of the dead
+        (
+            "A drone hit Sumy, killing two people, including a child, and 14 were wounded.",
+            [("all", 2), ("children", 1), ("all", 14)],
+        ),
+    ],
+)
+def test_a_group_named_by_age_or_one_by_one(
+    client: TestClient, text: str, groups: list[tuple[str, int]]
+) -> None:
+    response = client.post("/v1/extract", json={"text": text, "published_on": "2024-07-10"})
+
+    [event] = response.json()["events"]
+    assert [(c["group"], c["count"]) for c in event["casualties"]] == groups
 
 
 def test_save_stores_drafts_with_the_source(client: TestClient, writer: dict[str, str]) -> None:
