@@ -236,7 +236,10 @@ _NOT_PLACES = {
     "Shelling",
     "Christmas",
 }
-_CANDIDATE = re.compile(r"\b[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2}")
+# Capitalised words, and the Arabic article between them: "Deir al-Balah", "Deir ez-Zor".
+_CANDIDATE = re.compile(
+    r"\b[A-Z][\w'’-]+(?:\s+(?:(?:al|el|ad|ar|as|ash|at|az|ed|en|es|ez)-)?[A-Z][\w'’-]+){0,2}"
+)
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
 # Quoted speech: an opening mark after a space, a closing one before a space or punctuation
 # (so the apostrophes of "Russia's" and "region's" are no quotes).

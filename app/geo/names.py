@@ -22,3 +22,14 @@ def fold_name(text: str) -> str:
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     text = _SEPARATORS.sub(" ", _APOSTROPHES.sub("", text))
     return " ".join(text.split())
+
+
+# The Arabic article as transliterations spell it: "Deir el-Balah", "Deir ez-Zor" and "Jisr
+# ash-Shughur" write "al" as the press often does not.
+_ARTICLE = re.compile(r"\b(?:el|ed|er|es|et|ez|en|ad|adh|ar|as|ash|at|ath|az|an)(?= \S)")
+
+
+def article_variant(key: str) -> str:
+    """A folded name with each spelling of the Arabic article made "al", so that "Deir
+    al-Balah" finds Deir el-Balah and "Al-Fasher" El Fasher."""
+    return _ARTICLE.sub("al", key)

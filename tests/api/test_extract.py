@@ -151,6 +151,15 @@ def test_a_group_named_by_age_or_one_by_one(
     assert [(c["group"], c["count"]) for c in event["casualties"]] == groups
 
 
+def test_a_place_with_the_arabic_article_is_read_whole(client: TestClient) -> None:
+    text = "An Israeli strike on Deir al-Balah killed five people on Monday."
+
+    response = client.post("/v1/extract", json={"text": text, "published_on": "2024-07-10"})
+
+    [event] = response.json()["events"]
+    assert (event["location"]["name"], event["location"]["country"]) == ("Deir al-Balah", "PS")
+
+
 def test_save_stores_drafts_with_the_source(client: TestClient, writer: dict[str, str]) -> None:
     body = {
         "text": ZAPORIZHZHIA,
