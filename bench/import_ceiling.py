@@ -8,6 +8,13 @@ Sitrep's does, cannot be much faster on this machine; reading the rows back out 
 database is part of the ceiling's time (about 7% at 1M events, docs/performance-log.md).
 The gap between Sitrep's import and the ceiling is the cost of our own layers: reading,
 validating and preparing each event, and handing its rows to SQLite.
+
+With ``bulk``, the same copy in the order a different import could write: every table's
+indexes built after loading, and the CSV lines (``event_lines``, kept in date order)
+written after the chunks in one sorted pass, rather than each chunk's lines scattered over
+the whole table. Sitrep's import does not write that way: its events would be stored for a
+while without their lines, so missing from the CSV export. This ceiling says what such an
+import could reach on the machine at hand (docs/performance.md).
 """
 
 import os
@@ -15,19 +22,23 @@ import sqlite3
 import time
 from pathlib import Path
 
+_CHILDREN = ("actors", "sources", "event_tags", "revisions")
 # A chunk's rows: those of the events whose ids lie between its first and last, in id order.
 _CHUNK_COPIES = (
     "INSERT INTO events SELECT * FROM src.events WHERE id BETWEEN :lo AND :hi",
     *(
         f"INSERT INTO {table} SELECT * FROM src.{table} WHERE event_id BETWEEN :lo AND :hi"
-        for table in ("actors", "sources", "event_tags", "revisions")
+        for table in _CHILDREN
     ),
-    "INSERT INTO event_lines SELECT l.* FROM src.events e JOIN src.event_lines l"
-    " ON l.occurred_on = e.occurred_on AND l.id = e.id WHERE e.id BETWEEN :lo AND :hi",
 )
+_LINES = (
+    "INSERT INTO event_lines SELECT l.* FROM src.events e JOIN src.event_lines l"
+    " ON l.occurred_on = e.occurred_on AND l.id = e.id"
+)
+_IN_CHUNK = "WHERE e.id BETWEEN :lo AND :hi"
 
 
-def measure(source: Path, target: Path, chunk_size: int) -> dict:
+def measure(source: Path, target: Path, chunk_size: int, *, bulk: bool = False) -> dict:
     """Copy ``source``'s events into ``target`` (migrated, empty): events/s and seconds."""
     db = sqlite3.connect(target, isolation_level=None)
     try:
@@ -35,20 +46,25 @@ def measure(source: Path, target: Path, chunk_size: int) -> dict:
         db.execute("PRAGMA synchronous=NORMAL")
         db.execute("PRAGMA foreign_keys=ON")
         db.execute("ATTACH ? AS src", (str(source),))
+        tables = ("events", *_CHILDREN) if bulk else ("events",)
         indexes = db.execute(
-            "SELECT name, sql FROM main.sqlite_master"
-            " WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL"
+            "SELECT name, sql FROM main.sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            f" AND tbl_name IN ({','.join('?' * len(tables))})",
+            tables,
         ).fetchall()
         for name, _ in indexes:
             db.execute(f'DROP INDEX "{name}"')
         ids = [row[0] for row in db.execute("SELECT id FROM src.events ORDER BY id")]
+        copies = _CHUNK_COPIES if bulk else (*_CHUNK_COPIES, f"{_LINES} {_IN_CHUNK}")
         started = time.perf_counter()
         for start in range(0, len(ids), chunk_size):
             bounds = {"lo": ids[start], "hi": ids[min(start + chunk_size, len(ids)) - 1]}
             db.execute("BEGIN IMMEDIATE")
-            for statement in _CHUNK_COPIES:
+            for statement in copies:
                 db.execute(statement, bounds)
             db.execute("COMMIT")
+        if bulk:
+            db.execute(f"{_LINES} ORDER BY l.occurred_on, l.id")
         db.execute("INSERT INTO event_rollups SELECT * FROM src.event_rollups")
         db.execute(f"PRAGMA threads={os.cpu_count() or 1}")  # as the import builds them
         for _, sql in indexes:
