@@ -13,6 +13,7 @@ from typing import Any
 
 from app.extract.numbers import NUMBER, parse_number
 from app.geo.gazetteer import Gazetteer, Place
+from app.geo.names import ARTICLES
 from app.schemas.vocabulary import normalise_country
 
 _QUALIFIERS = {
@@ -237,9 +238,7 @@ _NOT_PLACES = {
     "Christmas",
 }
 # Capitalised words, and the Arabic article between them: "Deir al-Balah", "Deir ez-Zor".
-_CANDIDATE = re.compile(
-    r"\b[A-Z][\w'’-]+(?:\s+(?:(?:al|el|ad|ar|as|ash|at|az|ed|en|es|ez)-)?[A-Z][\w'’-]+){0,2}"
-)
+_CANDIDATE = re.compile(rf"\b[A-Z][\w'’-]+(?:\s+(?:(?:{ARTICLES})-)?[A-Z][\w'’-]+){{0,2}}")
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
 # Quoted speech: an opening mark after a space, a closing one before a space or punctuation
 # (so the apostrophes of "Russia's" and "region's" are no quotes).

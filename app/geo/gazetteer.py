@@ -165,7 +165,7 @@ def _keyed(names: list[str], *, articles: bool) -> list[tuple[str, str]]:
     seen: dict[str, str] = {}
     for name in names:
         key = fold_name(name)
-        for variant in (key, article_variant(key) if articles else key):
+        for variant in (key, article_variant(key)) if articles else (key,):
             if variant and variant not in seen:
                 seen[variant] = name
     return list(seen.items())

@@ -26,7 +26,8 @@ def fold_name(text: str) -> str:
 
 # The Arabic article as transliterations spell it: "Deir el-Balah", "Deir ez-Zor" and "Jisr
 # ash-Shughur" write "al" as the press often does not.
-_ARTICLE = re.compile(r"\b(?:el|ed|er|es|et|ez|en|ad|adh|ar|as|ash|at|ath|az|an)(?= \S)")
+ARTICLES = "al|el|ed|er|es|et|ez|en|ad|adh|ar|as|ash|at|ath|az|an"
+_ARTICLE = re.compile(rf"\b(?:{ARTICLES})(?= \S)")
 
 
 def article_variant(key: str) -> str:
