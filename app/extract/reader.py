@@ -77,7 +77,11 @@ _KINDS = {
     "missing": "missing",
     "captured": "captured",
 }
-_FIGURE = rf"(?:(?P<q>{_QUAL})\s+)?(?P<n>{NUMBER})\b(?:\s+(?:other\s+)?(?P<g>{_GROUP}))?"
+# "five soldiers", "dozens more people" (a figure with "more" may only add to another)
+_FIGURE = (
+    rf"(?:(?P<q>{_QUAL})\s+)?(?P<n>{NUMBER})\b(?:\s+(?P<more>more))?"
+    rf"(?:\s+(?:other\s+)?(?P<g>{_GROUP}))?"
+)
 # "17 people were wounded", "Dozens were hurt", "three soldiers dead",
 # "Twenty-three people, including a child, were wounded"
 _PASSIVE = re.compile(
@@ -119,8 +123,10 @@ _INTERCEPTED_OF = re.compile(
 _COUNTED_WEAPON = re.compile(rf"\b(?:(?:{_QUAL})\s+)?(?P<n>{NUMBER})\s+{_WEAPON}\b", re.I)
 _INTERCEPT_VERB = re.compile(r"\b(?:destroyed|shot down|intercepted|downed)\b", re.I)
 
+# "..., the governor said.", "... said on Friday.", "... said, adding that two were wounded."
 _CLAIMANT_TAIL = re.compile(
-    r",\s+(?P<c>[^,]{2,80}?)\s+(?:said|says|reported|told [A-Z][\w ]+)\.?\s*$"
+    r",\s+(?P<c>[^,]{2,80}?)\s+(?:said|says|reported|told [A-Z][\w ]+)"
+    r"(?:\s+on\s+[A-Z][a-z]+day)?(?:,\s+adding\s+that\b[^.]*)?\.?\s*$"
 )
 _CLAIMANT_HEAD = re.compile(r"^(?P<c>[A-Z][^,]{1,60}?)\s+(?:said|says|reported)\b")
 _ACCORDING = re.compile(r"\baccording to (?P<c>[^,.;]{2,80})")
@@ -431,6 +437,9 @@ class ReportReader:
         found.sort(key=lambda item: item[0])
         new: list[dict[str, Any]] = []
         for position, claim, match in found:
+            counted = any(c["kind"] == claim["kind"] for c in casualties)
+            if counted and match.groupdict().get("more"):
+                continue  # "three more died" after a toll adds to it: no count of its own
             new.append(claim)
             evidence.append(_evidence(start, match, 0, f"casualties[{len(casualties)}]"))
             casualties.append(claim)

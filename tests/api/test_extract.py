@@ -111,6 +111,15 @@ def test_a_risen_toll_is_read_as_its_latest_figure(client: TestClient) -> None:
             "A strike on Chernihiv killed 18 people, and three others were still missing.",
             [("killed", 18, "exact"), ("missing", 3, "exact")],
         ),
+        (
+            "A strike on Rafah killed nine people. Dozens more were wounded.",
+            [("killed", 9, "exact"), ("injured", 24, "approx")],
+        ),
+        # "more" of a kind already counted adds to that count: no figure of its own
+        (
+            "Shelling killed four people in Kherson. Three more people died in hospital.",
+            [("killed", 4, "exact")],
+        ),
     ],
 )
 def test_figures_in_other_wordings(
@@ -149,6 +158,23 @@ def test_a_group_named_by_age_or_one_by_one(
 
     [event] = response.json()["events"]
     assert [(c["group"], c["count"]) for c in event["casualties"]] == groups
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A drone hit Sumy, killing two people, the regional administration said on Friday.",
+        "Fighting went on in Sumy, the regional administration said, adding that two people"
+        " were killed.",
+    ],
+)
+def test_a_claimant_is_read_before_a_day_or_an_added_clause(client: TestClient, text: str) -> None:
+    response = client.post("/v1/extract", json={"text": text, "published_on": "2024-07-10"})
+
+    [event] = response.json()["events"]
+    assert [(c["count"], c["claimed_by"]) for c in event["casualties"]] == [
+        (2, "the regional administration")
+    ]
 
 
 def test_a_place_with_the_arabic_article_is_read_whole(client: TestClient) -> None:
