@@ -243,6 +243,14 @@ _NOT_PLACES = {
     "Shelling",
     "Christmas",
 }
+# Armed groups and ministries, never the place of an event, though a word of one may name a
+# town: Hamas is Hamm (Germany) to the gazetteer, Wagner a town in Brazil, and the "Rapid" of
+# the Rapid Support Forces Rapid City (US); "the Gaza health ministry" names no event's place.
+_ORGANISATION = re.compile(
+    r"\b(?:Hamas|Hezbollah|Houthis?|Wagner|Taliban|Shabaab|Boko Haram|Fatah|Quds"
+    r"|(?:[A-Z][\w'’-]+\s+){1,3}(?:Forces|Army|Brigades?|Movement|Front|Guards?|Corps|Militia|Group)"
+    r"|[A-Z][\w'’-]+\s+(?:[a-z]+\s+)?[Mm]inistry)\b"
+)
 # Capitalised words, and the Arabic article between them: "Deir al-Balah", "Deir ez-Zor".
 _CANDIDATE = re.compile(rf"\b[A-Z][\w'’-]+(?:\s+(?:(?:{ARTICLES})-)?[A-Z][\w'’-]+){{0,2}}")
 _SENTENCE = re.compile(r"[^.!?]+(?:[.!?]+|$)")
@@ -301,7 +309,10 @@ class ReportReader:
 
     def _places(self, sentence: str) -> list[tuple[Place, str, tuple[int, int]]]:
         found = []
+        organisations = [m.span() for m in _ORGANISATION.finditer(sentence)]
         for match in _CANDIDATE.finditer(sentence):
+            if any(a < match.end() and match.start() < b for a, b in organisations):
+                continue
             words, offset = match.group().split(), match.start()
             while words and words[0] in _NOT_PLACES:  # "In Mykolaiv" -> "Mykolaiv"
                 offset = sentence.index(words[1], offset) if len(words) > 1 else offset

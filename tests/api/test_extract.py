@@ -177,6 +177,25 @@ def test_a_claimant_is_read_before_a_day_or_an_added_clause(client: TestClient, 
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        # Hamas is also Hamm (Germany), Wagner a Brazilian town, "Rapid" Rapid City (US).
+        ("A Hamas commander was killed in a strike in Gaza City on Monday.", ("Gaza City", "PS")),
+        ("Wagner fighters stormed a village near Gao, killing 20 civilians.", ("Gao", "ML")),
+        ("The Rapid Support Forces shelled El Fasher, killing 12 people.", ("El Fasher", "SD")),
+        ("The Gaza health ministry said a strike on Rafah killed 12 people.", ("Rafah", "PS")),
+    ],
+)
+def test_an_armed_group_or_a_ministry_is_no_place(
+    client: TestClient, text: str, place: tuple[str, str]
+) -> None:
+    response = client.post("/v1/extract", json={"text": text, "published_on": "2024-07-10"})
+
+    [event] = response.json()["events"]
+    assert (event["location"]["name"], event["location"]["country"]) == place
+
+
 def test_a_place_with_the_arabic_article_is_read_whole(client: TestClient) -> None:
     text = "An Israeli strike on Deir al-Balah killed five people on Monday."
 
