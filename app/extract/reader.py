@@ -82,10 +82,11 @@ _FIGURE = (
     rf"(?:(?P<q>{_QUAL})\s+)?(?P<n>{NUMBER})\b(?:\s+(?P<more>more))?"
     rf"(?:\s+(?:other\s+)?(?P<g>{_GROUP}))?"
 )
-# "17 people were wounded", "Dozens were hurt", "three soldiers dead",
-# "Twenty-three people, including a child, were wounded"
+# "17 people were wounded", "Dozens were hurt", "three soldiers dead", "70 Palestinians were
+# killed", "Twenty-three people, including a child, were wounded"
 _PASSIVE = re.compile(
-    rf"\b{_FIGURE}(?:,\s+(?:including|among them|among whom)\s+[^,]{{1,60}},)?"
+    rf"\b{_FIGURE}(?:\s+[A-Z][a-z]+(?:ians|ans|is|ese))?"
+    r"(?:,\s+(?:including|among them|among whom)\s+[^,]{1,60},)?"
     r"\s+(?:(?:were|was|have been|had been|are|is)\s+)?(?:still\s+)?"
     r"(?P<k>killed|dead|died|wounded|injured|hurt|missing|captured)\b",
     re.I,
@@ -233,6 +234,7 @@ _NOT_PLACES = {
     "At",
     "Separately",
     "Another",
+    "More",
     "Militants",
     "Paramilitary",
     "Two",

@@ -115,6 +115,10 @@ def test_a_risen_toll_is_read_as_its_latest_figure(client: TestClient) -> None:
             "A strike on Rafah killed nine people. Dozens more were wounded.",
             [("killed", 9, "exact"), ("injured", 24, "approx")],
         ),
+        (
+            "At least 70 Palestinians were killed in an Israeli strike on Khan Yunis.",
+            [("killed", 70, "at_least")],
+        ),
         # "more" of a kind already counted adds to that count: no figure of its own
         (
             "Shelling killed four people in Kherson. Three more people died in hospital.",
@@ -185,9 +189,11 @@ def test_a_claimant_is_read_before_a_day_or_an_added_clause(client: TestClient, 
         ("Wagner fighters stormed a village near Gao, killing 20 civilians.", ("Gao", "ML")),
         ("The Rapid Support Forces shelled El Fasher, killing 12 people.", ("El Fasher", "SD")),
         ("The Gaza health ministry said a strike on Rafah killed 12 people.", ("Rafah", "PS")),
+        # Nor is a sentence's first word ("More" is a place in the gazetteer).
+        ("More than 270 people were killed in strikes on Nuseirat.", ("Nuseirat", "PS")),
     ],
 )
-def test_an_armed_group_or_a_ministry_is_no_place(
+def test_armed_groups_ministries_and_sentence_openers_are_no_place(
     client: TestClient, text: str, place: tuple[str, str]
 ) -> None:
     response = client.post("/v1/extract", json={"text": text, "published_on": "2024-07-10"})
