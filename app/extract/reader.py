@@ -199,7 +199,11 @@ _TYPES = [
         "Shelling/artillery/missile attack",
     ),
     (
-        re.compile(r"stormed|gunmen|militants attacked|massacre", re.I),
+        re.compile(
+            r"stormed|gunmen|militants attacked|massacre|opened fire on"
+            r"|attacked (?:an? )?villages?",
+            re.I,
+        ),
         "Violence against civilians",
         "Attack",
     ),

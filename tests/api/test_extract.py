@@ -202,6 +202,23 @@ def test_armed_groups_ministries_and_sentence_openers_are_no_place(
     assert (event["location"]["name"], event["location"]["country"]) == place
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Soldiers opened fire on protesters in Myitkyina on Sunday, killing six people.",
+        "Armed men attacked a village near Mopti on Tuesday, killing 30 civilians.",
+    ],
+)
+def test_shooting_at_people_or_attacking_a_village_is_violence_against_civilians(
+    client: TestClient, text: str
+) -> None:
+    response = client.post("/v1/extract", json={"text": text, "published_on": "2024-07-10"})
+
+    [event] = response.json()["events"]
+    assert event["event_type"] == "Violence against civilians"
+    assert event["sub_event_type"] == "Attack"
+
+
 def test_a_place_with_the_arabic_article_is_read_whole(client: TestClient) -> None:
     text = "An Israeli strike on Deir al-Balah killed five people on Monday."
 
