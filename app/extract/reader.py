@@ -85,7 +85,7 @@ _FIGURE = (
 # "17 people were wounded", "Dozens were hurt", "three soldiers dead", "70 Palestinians were
 # killed", "Twenty-three people, including a child, were wounded"
 _PASSIVE = re.compile(
-    rf"\b{_FIGURE}(?:\s+[A-Z][a-z]+(?:ians|ans|is|ese))?"
+    rf"\b{_FIGURE}(?-i:\s+[A-Z][a-z]+(?:ians|ans|is|ese))?"  # a people, capitalised
     r"(?:,\s+(?:including|among them|among whom)\s+[^,]{1,60},)?"
     r"\s+(?:(?:were|was|have been|had been|are|is)\s+)?(?:still\s+)?"
     r"(?P<k>killed|dead|died|wounded|injured|hurt|missing|captured)\b",
