@@ -200,10 +200,21 @@ def test_a_running_server_copies_its_writes_into_the_database_file(tmp_path: Pat
 
 
 # SQLite only, like the tests above.
+def _log_restarts(wal: Path) -> int | None:
+    """The checkpoint sequence number in a write-ahead log's header, which SQLite counts up
+    each time it starts the log over (https://sqlite.org/fileformat.html#wal_file_format)."""
+    with suppress(FileNotFoundError), wal.open("rb") as log:
+        header = log.read(16)
+        return int.from_bytes(header[12:16], "big") if len(header) == 16 else None
+    return None
+
+
 def test_a_running_servers_log_stays_bounded_under_steady_writes(tmp_path: Path) -> None:
     """Under steady POSTs a PASSIVE checkpoint never reaches the log's end, so SQLite never
     started the log over: 4,500 POSTs left about 200 MB of it, growing with every write.
-    The checkpoint thread restarts it once it passes 40 MB (``app.checkpoints``)."""
+    The checkpoint thread restarts it once it passes 40 MB (``app.checkpoints``). How far
+    past 40 MB it gets first is a second's writes, which depends on the machine: 105 MB
+    was seen on a fast one."""
     database = tmp_path / "busy.db"
     url, headers = _with_a_writer(database)
     posts = iter(range(4_500))
@@ -221,13 +232,15 @@ def test_a_running_servers_log_stays_bounded_under_steady_writes(tmp_path: Path)
         clients = [threading.Thread(target=post, args=(base,)) for _ in range(8)]
         for client in clients:
             client.start()
-        largest = 0
+        largest, restarts = 0, set()
         while any(client.is_alive() for client in clients):
             with suppress(FileNotFoundError):
                 largest = max(largest, Path(f"{database}-wal").stat().st_size)
+            restarts.add(_log_restarts(Path(f"{database}-wal")))
             time.sleep(0.1)
         with closing(sqlite3.connect(database)) as db:
             stored = db.execute("SELECT count(*) FROM events").fetchone()[0]
 
     assert stored == 4_500
-    assert largest < 100_000_000
+    assert len(restarts - {None}) >= 2  # the log was started over while the POSTs ran
+    assert largest < 150_000_000
