@@ -94,9 +94,12 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
             else "demo: the database already holds events; nothing loaded",
             err=True,
         )
+    metrics_dir = None
     if workers > 1 and "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
-        # Workers write their metrics here so that /metrics on any of them adds all up.
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="sitrep-metrics-")
+        # Workers write their metrics here so that /metrics on any of them adds all up;
+        # removed when the server stops.
+        metrics_dir = tempfile.TemporaryDirectory(prefix="sitrep-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir.name
     options: dict[str, Any] = {
         "factory": True,
         "host": host,
@@ -105,11 +108,16 @@ def serve(host: str, port: int, workers: int, with_demo: bool) -> None:
         "proxy_headers": True,
         "access_log": False,  # Sitrep logs each request itself, as JSON with its request id
     }
-    if workers > 1 and sys.platform == "linux":
-        # The parent hands connections to the workers in turn (``app.workers``).
-        workers_in_turn.serve(uvicorn.Config("app.main:serve_app", **options))
-    else:
-        uvicorn.run("app.main:serve_app", **options)
+    try:
+        if workers > 1 and sys.platform == "linux":
+            # The parent hands connections to the workers in turn (``app.workers``).
+            workers_in_turn.serve(uvicorn.Config("app.main:serve_app", **options))
+        else:
+            uvicorn.run("app.main:serve_app", **options)
+    finally:
+        if metrics_dir is not None:
+            del os.environ["PROMETHEUS_MULTIPROC_DIR"]
+            metrics_dir.cleanup()
 
 
 @main.group()

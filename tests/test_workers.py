@@ -4,10 +4,12 @@
 import signal
 import socket
 import time
+from pathlib import Path
 
+import httpx
 import psutil
 
-from tests.servers import server_process, wait_ended
+from tests.servers import running_server, server_process, wait_ended
 
 
 def _port(base: str) -> int:
@@ -83,3 +85,15 @@ def test_the_workers_end_with_the_server(database_url: str) -> None:
             wait_ended(workers, timeout=30)
             if stop == signal.SIGTERM:
                 assert server.returncode == 0
+
+
+def test_a_stopped_server_leaves_no_metrics_folder_behind(tmp_path: Path) -> None:
+    database, temporary = tmp_path / "sitrep.db", tmp_path / "tmp"
+    temporary.mkdir()
+    env = {"SITREP_DATABASE_URL": f"sqlite:///{database}", "TMPDIR": str(temporary)}
+
+    with running_server("--workers", "2", **env) as base:
+        assert httpx.get(f"{base}/metrics").status_code == 200
+        assert list(temporary.glob("sitrep-metrics-*"))  # the workers' metrics, while it runs
+
+    assert not list(temporary.glob("sitrep-metrics-*"))
