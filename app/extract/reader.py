@@ -77,11 +77,9 @@ _KINDS = {
     "missing": "missing",
     "captured": "captured",
 }
+_COUNT = rf"(?:(?P<q>{_QUAL})\s+)?(?P<n>{NUMBER})"  # "at least 17", "dozens"
 # "five soldiers", "dozens more people" (a figure with "more" may only add to another)
-_FIGURE = (
-    rf"(?:(?P<q>{_QUAL})\s+)?(?P<n>{NUMBER})\b(?:\s+(?P<more>more))?"
-    rf"(?:\s+(?:other\s+)?(?P<g>{_GROUP}))?"
-)
+_FIGURE = rf"{_COUNT}\b(?:\s+(?P<more>more))?(?:\s+(?:other\s+)?(?P<g>{_GROUP}))?"
 # "17 people were wounded", "Dozens were hurt", "three soldiers dead", "70 Palestinians were
 # killed", "Twenty-three people, including a child, were wounded"
 _PASSIVE = re.compile(
@@ -105,7 +103,7 @@ _TOLL = re.compile(
 )
 # "A teenage girl was among the dead": a group's figure alone
 _AMONG = re.compile(
-    rf"\b(?:(?P<q>{_QUAL})\s+)?(?P<n>{NUMBER})\s+(?P<g>{_GROUP})\s+(?:was|were)\s+among\s+"
+    rf"\b{_COUNT}\s+(?P<g>{_GROUP})\s+(?:was|were)\s+among\s+"
     r"(?:the|those)\s+(?P<k>dead|killed|wounded|injured)\b",
     re.I,
 )
@@ -454,8 +452,9 @@ class ReportReader:
         found.sort(key=lambda item: item[0])
         new: list[dict[str, Any]] = []
         for position, claim, match in found:
-            counted = any(c["kind"] == claim["kind"] for c in casualties)
-            if counted and match.groupdict().get("more"):
+            if match.groupdict().get("more") and any(
+                c["kind"] == claim["kind"] for c in casualties
+            ):
                 continue  # "three more died" after a toll adds to it: no count of its own
             new.append(claim)
             evidence.append(_evidence(start, match, 0, f"casualties[{len(casualties)}]"))
