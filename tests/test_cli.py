@@ -199,7 +199,6 @@ def test_a_running_server_copies_its_writes_into_the_database_file(tmp_path: Pat
         assert in_the_file() == 5
 
 
-# SQLite only, like the tests above.
 def _log_restarts(wal: Path) -> int | None:
     """The checkpoint sequence number in a write-ahead log's header, which SQLite counts up
     each time it starts the log over (https://sqlite.org/fileformat.html#wal_file_format)."""
@@ -209,6 +208,7 @@ def _log_restarts(wal: Path) -> int | None:
     return None
 
 
+# SQLite only, like the tests above.
 def test_a_running_servers_log_stays_bounded_under_steady_writes(tmp_path: Path) -> None:
     """Under steady POSTs a PASSIVE checkpoint never reaches the log's end, so SQLite never
     started the log over: 4,500 POSTs left about 200 MB of it, growing with every write.
