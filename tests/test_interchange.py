@@ -239,6 +239,84 @@ def test_db_upgrade_builds_the_indexes_a_killed_import_left_missing(
     assert event_indexes(database_url) >= EVENT_INDEX_NAMES
 
 
+def _csv_rows(client: TestClient) -> list[dict[str, str]]:
+    return list(
+        csv.DictReader(io.StringIO(client.get("/v1/events", params={"format": "csv"}).text))
+    )
+
+
+# An import into an empty database writes the CSV lines after its events, in date order.
+@pytest.mark.parametrize("bad_line", [None, 162])
+def test_import_into_an_empty_database_leaves_every_csv_line_written(
+    run: CliRunner, client: TestClient, tmp_path: Path, bad_line: int | None
+) -> None:
+    rows = acled_rows(250)
+    if bad_line:
+        rows[bad_line - 2]["event_date"] = "2024-02-31"
+    path = _write_csv(tmp_path / "acled.csv", acled.COLUMNS, rows)
+
+    result = run.invoke(main, ["import", str(path), "--format", "acled", "--chunk-size", "100"])
+
+    assert result.exit_code == (1 if bad_line else 0), result.output
+    exported = _csv_rows(client)
+    expected = rows[:100] if bad_line else rows
+    assert sorted(r["external_id"] for r in exported) == sorted(
+        r["event_id_cnty"] for r in expected
+    )
+    days = [r["occurred_on"] for r in exported]
+    assert days == sorted(days, reverse=True)  # newest first, as the export sorts by default
+
+
+def test_an_import_updating_an_event_it_loaded_updates_its_csv_line(
+    run: CliRunner, client: TestClient, tmp_path: Path
+) -> None:
+    bodies = [event_payload(external_id=f"e{i}") for i in range(5)]
+    bodies.append(event_payload(external_id="e1", title="Toll revised", occurred_on="2024-06-02"))
+    path = tmp_path / "events.ndjson"
+    path.write_bytes(b"\n".join(orjson.dumps(body) for body in bodies))
+
+    result = run.invoke(main, ["import", str(path), "--chunk-size", "2"])
+
+    assert result.exit_code == 0, result.output
+    assert "5 created, 1 updated" in result.output
+    exported = {r["external_id"]: r for r in _csv_rows(client)}
+    assert len(exported) == 5
+    assert (exported["e1"]["title"], exported["e1"]["occurred_on"]) == (
+        "Toll revised",
+        "2024-06-02",
+    )
+
+
+def test_db_upgrade_writes_the_csv_lines_a_killed_import_left_pending(
+    run: CliRunner, client: TestClient, database_url: str, writer: dict[str, str], tmp_path: Path
+) -> None:
+    path = _write_csv(tmp_path / "acled.csv", acled.COLUMNS, acled_rows(30))
+    assert run.invoke(main, ["import", str(path), "--format", "acled"]).exit_code == 0
+    engine = create_db_engine(database_url)
+    with engine.begin() as conn:  # as an import killed while loading leaves them
+        conn.execute(
+            text(
+                "INSERT INTO event_lines_pending (id, occurred_on, status, csv_row)"
+                " SELECT id, occurred_on, status, csv_row FROM event_lines"
+            )
+        )
+        conn.execute(text("DELETE FROM event_lines"))
+    engine.dispose()
+    assert _csv_rows(client) == []
+    first = client.get("/v1/events", params={"sort": "occurred_on", "limit": 1}).json()["items"][0]
+    patched = client.patch(f"/v1/events/{first['id']}", json={"title": "Retitled"}, headers=writer)
+    assert patched.status_code == 200, patched.text
+
+    result = run.invoke(main, ["db", "upgrade"])
+
+    assert result.exit_code == 0, result.output
+    exported = {r["id"]: r for r in _csv_rows(client)}
+    assert len(exported) == 30
+    assert exported[first["id"]]["title"] == "Retitled"
+    assert run.invoke(main, ["db", "upgrade"]).exit_code == 0  # nothing is written twice
+    assert len(_csv_rows(client)) == 30
+
+
 # SQLite only: its write-ahead log is a file beside the database. A database of its own,
 # so that the data checked is this test's alone.
 def test_import_leaves_no_sqlite_write_ahead_log_behind(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from app.models.event import (
     Event,
     EventLine,
     EventTag,
+    PendingLine,
     Revision,
     Source,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "EventRollup",
     "EventTag",
     "IdempotencyRecord",
+    "PendingLine",
     "Revision",
     "Source",
 ]

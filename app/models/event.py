@@ -125,6 +125,21 @@ class EventLine(Base):
     csv_row: Mapped[str] = mapped_column(Text)
 
 
+class PendingLine(Base):
+    """The CSV lines of events an import into an empty database has stored, until it ends
+    and writes them into ``event_lines`` in one pass in date order: scattered over the
+    whole table chunk by chunk, they cost SQLite over twice the pages
+    (docs/performance.md). Kept in the events' order, by id (ids rise with time)."""
+
+    __tablename__ = "event_lines_pending"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, doc="the event's id")
+    occurred_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10))
+    csv_row: Mapped[str] = mapped_column(Text)
+
+
 # Sorting by fatalities puts unknown tolls last on both databases; the expression
 # must match ``FATALITIES_SORT_KEY`` exactly for SQLite to use the index.
 FATALITIES_SORT_KEY = func.coalesce(Event.fatalities_best, literal_column("-1"))

@@ -13,7 +13,7 @@ from typing import Any, NamedTuple, TypeVar
 
 import orjson
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, bindparam, delete, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,7 @@ from app.models import (
     Event,
     EventLine,
     EventTag,
+    PendingLine,
     Revision,
     Source,
 )
@@ -277,14 +278,22 @@ def prepare(
     return prepared
 
 
-def store(session: Session, events: list[NewEvent], principal: Principal) -> list[Served]:
+def store(
+    session: Session, events: list[NewEvent], principal: Principal, *, lines_pending: bool = False
+) -> list[Served]:
     """Write prepared events all together, stamped with the time of writing; 409 if any
-    ``external_id`` is taken (naming the item). Returns them as served."""
-    return store_together(session, [(events, principal)])[0]
+    ``external_id`` is taken (naming the item). Returns them as served.
+
+    With ``lines_pending``, their CSV lines wait in ``event_lines_pending`` until
+    ``write_pending_lines`` (an import into an empty database)."""
+    return store_together(session, [(events, principal)], lines_pending=lines_pending)[0]
 
 
 def store_together(
-    session: Session, writes: list[tuple[list[NewEvent], Principal]]
+    session: Session,
+    writes: list[tuple[list[NewEvent], Principal]],
+    *,
+    lines_pending: bool = False,
 ) -> list[list[Served]]:
     """``store`` of several writes (each its events and who writes them) in one set of
     statements: a group commit stores the POSTs waiting together this way
@@ -303,7 +312,7 @@ def store_together(
     _stamp(events, created_at=now, updated_at=now)
     try:
         with pipeline(connection) if len(events) < _PIPELINED_EVENTS else nullcontext():
-            _insert(connection, writes)
+            _insert(connection, writes, PendingLine if lines_pending else EventLine)
     except IntegrityError:
         # Another writer took one of these external ids since we looked.
         raise Conflict("an external_id in the request was taken by a concurrent write") from None
@@ -324,7 +333,11 @@ def _refuse_taken(writes: list[tuple[list[NewEvent], Principal]], taken: dict[st
                 )
 
 
-def _insert(connection: Connection, writes: list[tuple[list[NewEvent], Principal]]) -> None:
+def _insert(
+    connection: Connection,
+    writes: list[tuple[list[NewEvent], Principal]],
+    lines: type[EventLine | PendingLine],
+) -> None:
     """Insert the stamped events' rows, children, lines and revisions; add them to the rollup."""
     events = [event for write_events, _ in writes for event in write_events]
     insert_rows(connection, Event, [e.row for e in events])
@@ -332,7 +345,7 @@ def _insert(connection: Connection, writes: list[tuple[list[NewEvent], Principal
         connection,
         {model: [r for e in events for r in e.children[model]] for model in _CHILD_TABLES},
     )
-    insert_rows(connection, EventLine, [_line(e) for e in events])
+    insert_rows(connection, lines, [_line(e) for e in events])
     insert_rows(
         connection,
         Revision,
@@ -343,6 +356,27 @@ def _insert(connection: Connection, writes: list[tuple[list[NewEvent], Principal
         ],
     )
     rollup.record(connection, added=[e.row for e in events])
+
+
+_WRITE_PENDING_LINES = insert(EventLine).from_select(
+    ("occurred_on", "id", "status", "csv_row"),
+    select(
+        PendingLine.occurred_on, PendingLine.id, PendingLine.status, PendingLine.csv_row
+    ).order_by(PendingLine.occurred_on, PendingLine.id),
+)
+
+
+def lines_are_pending(connection: Connection) -> bool:
+    """Whether any line waits in ``event_lines_pending`` (``store``)."""
+    return connection.scalar(select(PendingLine.id).limit(1)) is not None
+
+
+def write_pending_lines(connection: Connection) -> None:
+    """Move the lines waiting in ``event_lines_pending`` into ``event_lines``, in one pass
+    in the table's order. Run in the writers' turn, so that no line arrives between the
+    copy and the delete."""
+    connection.execute(_WRITE_PENDING_LINES)
+    connection.execute(delete(PendingLine))
 
 
 def create(
@@ -424,6 +458,8 @@ _UPDATE_EVENT = (
 _UPDATE_LINE = update(EventLine).where(
     EventLine.id == bindparam("where_id"), EventLine.occurred_on == bindparam("where_day")
 )
+# An import into an empty database may not have written the line yet (``store``).
+_UPDATE_PENDING_LINE = update(PendingLine).where(PendingLine.id == bindparam("where_id"))
 _DELETE_CHILDREN = [
     delete(model).where(model.event_id == bindparam("where_id")) for model in _CHILD_TABLES
 ]
@@ -494,9 +530,11 @@ def update_event(
     if updated is None:
         raise PreconditionFailed("The event was changed by another request; fetch it again.")
     with pipeline(connection):
+        line = _line(changed)
         connection.execute(
-            _UPDATE_LINE, {**_line(changed), "where_id": event_id, "where_day": row.occurred_on}
+            _UPDATE_LINE, {**line, "where_id": event_id, "where_day": row.occurred_on}
         )
+        connection.execute(_UPDATE_PENDING_LINE, {**line, "where_id": event_id})
         for statement in _DELETE_CHILDREN:
             connection.execute(statement, {"where_id": event_id})
         rollup.record(connection, added=[values], removed=[before])

@@ -164,32 +164,37 @@ def import_file(
     result = ImportResult()
     records = read_records(path, fmt)
     chunks = iter(lambda: list(itertools.islice(records, chunk_size)), [])
-    with _indexes_built_after(factory):
+    with _loading_in_bulk(factory) as empty:
         for chunk, prepared in _prepared(fmt, chunks, gazetteer, workers):
-            _write_chunk(factory, gazetteer, fmt, chunk, prepared, result)
+            _write_chunk(factory, gazetteer, fmt, chunk, prepared, result, lines_pending=empty)
             progress(len(chunk))
     _refresh_statistics(factory)
     return result
 
 
 @contextmanager
-def _indexes_built_after(factory: sessionmaker[Session]) -> Iterator[None]:
-    """Into an empty database, load the events first and build their indexes after: both
-    databases build an index from the loaded rows much faster than they update ten with
-    every insert (docs/performance-log.md). The primary key and the unique external id stay:
-    the import looks ids up on them. However the import ends, the indexes are built again;
-    if it is killed, the next migration (``sitrep`` runs one before any command that opens
-    the database) builds them."""
+def _loading_in_bulk(factory: sessionmaker[Session]) -> Iterator[bool]:
+    """Whether the database is empty; if so, load the events first and build their indexes
+    and write their CSV lines after.
+
+    Both databases build an index from the loaded rows much faster than they update ten
+    with every insert (docs/performance-log.md); the primary key and the unique external id
+    stay, as the import looks ids up on them. The lines are written in one pass in date
+    order (``events.write_pending_lines``): until then a CSV export lacks the imported
+    events. However the import ends, the indexes are built and the lines written; if it is
+    killed, the next migration (``sitrep`` runs one before any command that opens the
+    database) does both."""
     with transaction(factory, write=True) as session:
         empty = session.scalar(select(Event.id).limit(1)) is None
         if empty:
             for index in EVENT_INDEXES:
                 session.execute(DropIndex(index, if_exists=True))
     try:
-        yield
+        yield empty
     finally:
         if empty:
             with transaction(factory, write=True) as session:
+                events.write_pending_lines(session.connection())
                 create_missing_indexes(session.connection(), EVENT_INDEXES)
 
 
@@ -289,6 +294,8 @@ def _write_chunk(
     chunk: Chunk,
     prepared: Prepared,
     result: ImportResult,
+    *,
+    lines_pending: bool,
 ) -> None:
     """Store the chunk's new events and update those whose external id is already stored."""
     start = chunk[0][0]
@@ -299,7 +306,7 @@ def _write_chunk(
         )
         new = [(line, e) for line, e in prepared if e.row["external_id"] not in known]
         try:
-            events.store(session, [e for _, e in new], IMPORTER)
+            events.store(session, [e for _, e in new], IMPORTER, lines_pending=lines_pending)
         except AppError as exc:
             raise _row_error(exc, new, start) from None
         result.created += len(new)
