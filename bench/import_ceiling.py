@@ -1,20 +1,18 @@
 """The import's ceiling: SQLite alone storing the rows Sitrep's import stored.
 
-It copies them from Sitrep's database into an empty one with the same schema, in chunks of
-the import's size, each its own transaction in the same journal mode, with the events'
-indexes built after loading as the import builds them; the rollup is copied whole at the
-end. No Python runs for a row, so an import that stores these rows chunk by chunk, as
-Sitrep's does, cannot be much faster on this machine; reading the rows back out of Sitrep's
-database is part of the ceiling's time (about 7% at 1M events, docs/performance-log.md).
-The gap between Sitrep's import and the ceiling is the cost of our own layers: reading,
-validating and preparing each event, and handing its rows to SQLite.
+It copies them from Sitrep's database into an empty one with the same schema as Sitrep's
+import writes into an empty database: in chunks of the import's size, each its own
+transaction in the same journal mode, then the CSV lines (``event_lines``, kept in date
+order) in one sorted pass, then the events' indexes; the rollup is copied whole at the end.
+No Python runs for a row, so an import that stores these rows as Sitrep's does cannot be
+much faster on this machine; reading the rows back out of Sitrep's database is part of the
+ceiling's time (about 7% at 1M events, docs/performance-log.md). The gap between Sitrep's
+import and the ceiling is the cost of our own layers: reading, validating and preparing
+each event, and handing its rows to SQLite.
 
-With ``bulk``, the same copy in the order a different import could write: every table's
-indexes built after loading, and the CSV lines (``event_lines``, kept in date order)
-written after the chunks in one sorted pass, rather than each chunk's lines scattered over
-the whole table. Sitrep's import does not write that way: its events would be stored for a
-while without their lines, so missing from the CSV export. This ceiling says what such an
-import could reach on the machine at hand (docs/performance.md).
+Until the thirty-seventh session the import, and so this ceiling, wrote each chunk's lines
+with it, scattered over the whole table. With ``bulk``, the child tables' indexes are also
+built after loading, which the import does not do (docs/performance.md).
 """
 
 import os
@@ -31,11 +29,7 @@ _CHUNK_COPIES = (
         for table in _CHILDREN
     ),
 )
-_LINES = (
-    "INSERT INTO event_lines SELECT l.* FROM src.events e JOIN src.event_lines l"
-    " ON l.occurred_on = e.occurred_on AND l.id = e.id"
-)
-_IN_CHUNK = "WHERE e.id BETWEEN :lo AND :hi"
+_LINES = "INSERT INTO event_lines SELECT * FROM src.event_lines ORDER BY occurred_on, id"
 
 
 def measure(source: Path, target: Path, chunk_size: int, *, bulk: bool = False) -> dict:
@@ -55,16 +49,14 @@ def measure(source: Path, target: Path, chunk_size: int, *, bulk: bool = False) 
         for name, _ in indexes:
             db.execute(f'DROP INDEX "{name}"')
         ids = [row[0] for row in db.execute("SELECT id FROM src.events ORDER BY id")]
-        copies = _CHUNK_COPIES if bulk else (*_CHUNK_COPIES, f"{_LINES} {_IN_CHUNK}")
         started = time.perf_counter()
         for start in range(0, len(ids), chunk_size):
             bounds = {"lo": ids[start], "hi": ids[min(start + chunk_size, len(ids)) - 1]}
             db.execute("BEGIN IMMEDIATE")
-            for statement in copies:
+            for statement in _CHUNK_COPIES:
                 db.execute(statement, bounds)
             db.execute("COMMIT")
-        if bulk:
-            db.execute(f"{_LINES} ORDER BY l.occurred_on, l.id")
+        db.execute(_LINES)
         db.execute("INSERT INTO event_rollups SELECT * FROM src.event_rollups")
         db.execute(f"PRAGMA threads={os.cpu_count() or 1}")  # as the import builds them
         for _, sql in indexes:

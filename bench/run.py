@@ -577,7 +577,7 @@ def markdown(report: dict, args: argparse.Namespace) -> str:
             else ""
         )
         + (
-            f"; in bulk order (every index and the CSV lines written after),"
+            f"; with the child tables' indexes also built after,"
             f" {bulk['events_per_s']:,} events/s ({bulk['seconds']} s)"
             if bulk
             else ""

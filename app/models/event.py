@@ -127,9 +127,10 @@ class EventLine(Base):
 
 class PendingLine(Base):
     """The CSV lines of events an import into an empty database has stored, until it ends
-    and writes them into ``event_lines`` in one pass in date order: scattered over the
-    whole table chunk by chunk, they cost SQLite over twice the pages
-    (docs/performance.md). Kept in the events' order, by id (ids rise with time)."""
+    and writes them into ``event_lines`` in one pass in date order: written chunk by chunk,
+    they scattered over the whole table, which halved the events a second SQLite alone
+    could store (docs/performance-log.md). Kept in the events' order, by id (ids rise
+    with time)."""
 
     __tablename__ = "event_lines_pending"
     __table_args__ = ({"sqlite_with_rowid": False},)
