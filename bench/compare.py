@@ -53,7 +53,7 @@ def main() -> None:
             env = {"SITREP_DATABASE_URL": f"sqlite:///{database}"}
             sitrep = checkout / ".venv" / "bin" / "sitrep"
             keys[name] = create_key(env, sitrep)
-            scripts[name] = post_script(keys[name])
+            scripts[name] = stack.enter_context(post_script(keys[name]))
             command = [str(sitrep), "serve", "--port", "{port}", "--workers", "2"]
             servers[name] = stack.enter_context(server(command, env, "/readyz", cwd=checkout))
         pids = [pid for _, pid in servers.values()]

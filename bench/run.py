@@ -287,12 +287,14 @@ wrk.body = BODY
 """
 
 
-def post_script(key: str) -> Path:
-    """A wrk script POSTing one generated event with ``key`` (G's POST)."""
+@contextmanager
+def post_script(key: str) -> Iterator[Path]:
+    """A wrk script POSTing one generated event with ``key`` (G's POST), removed after."""
     body = json.dumps(orjson.loads(generate_events(1, seed=99)[0]) | {"external_id": None})
-    script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    script.write_text(POST_SCRIPT.replace("KEY", key).replace("BODY", json.dumps(body)))
-    return script
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(POST_SCRIPT.replace("KEY", key).replace("BODY", json.dumps(body)))
+        script.flush()
+        yield Path(script.name)
 
 
 def new_events(count: int) -> list[bytes]:
@@ -490,18 +492,18 @@ def measure(
         report["G_get"] = interleaved(
             {"sitrep": f"{sitrep}/v1/events/{event_id}"}, pids=mine, **run
         )
-        script = post_script(key)
-        for name, connections in (("G_post", args.connections), ("G_post_2", 2)):
-            # At 16 connections a POST's latency is mostly the queue in front of it (16 /
-            # throughput); two are a client or two posting reports back to back.
-            read_into_cache(cached)
-            settle([sitrep_pid])
-            report[name] = wrk(
-                f"{sitrep}/v1/events",
-                duration=args.duration,
-                connections=connections,
-                script=script,
-            )
+        with post_script(key) as script:
+            for name, connections in (("G_post", args.connections), ("G_post_2", 2)):
+                # At 16 connections a POST's latency is mostly the queue in front of it (16
+                # / throughput); two are a client or two posting reports back to back.
+                read_into_cache(cached)
+                settle([sitrep_pid])
+                report[name] = wrk(
+                    f"{sitrep}/v1/events",
+                    duration=args.duration,
+                    connections=connections,
+                    script=script,
+                )
         events = new_events(20_000)
         measured = []
         for _ in range(args.rounds):
