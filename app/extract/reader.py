@@ -79,7 +79,12 @@ _KINDS = {
 }
 _COUNT = rf"(?:(?P<q>{_QUAL})\s+)?(?P<n>{NUMBER})"  # "at least 17", "dozens"
 # "five soldiers", "dozens more people" (a figure with "more" may only add to another)
-_FIGURE = rf"{_COUNT}\b(?:\s+(?P<more>more))?(?:\s+(?:other\s+)?(?P<g>{_GROUP}))?"
+_FIGURE = rf"{_COUNT}\b(?:\s+(?P<more>more))?(?:\s+(?:(?P<other>other)\s+)?(?P<g>{_GROUP}))?"
+# "A Hamas commander and" before "two other people were killed": one more than the figure
+_ONE_AND = re.compile(
+    r"\b(?:an?|one)\s+(?:(?!(?:was|were|is|are|has|had|have|been)\b)[\w-]+\s+){1,3}and\s+$",
+    re.I,
+)
 # "17 people were wounded", "Dozens were hurt", "three soldiers dead", "70 Palestinians were
 # killed", "Twenty-three people, including a child, were wounded"
 _PASSIVE = re.compile(
@@ -438,6 +443,11 @@ class ReportReader:
                 if parsed is None:
                     continue
                 count, vague = parsed
+                others = (
+                    match.groupdict().get("other") or (match.group("g") or "").lower() == "others"
+                )
+                if others and _ONE_AND.search(sentence, 0, match.start()):
+                    count += 1
                 qualifier = _QUALIFIERS.get(
                     (match.group("q") or "").lower(), "approx" if vague else "exact"
                 )

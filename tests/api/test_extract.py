@@ -119,6 +119,20 @@ def test_a_risen_toll_is_read_as_its_latest_figure(client: TestClient) -> None:
             "At least 70 Palestinians were killed in an Israeli strike on Khan Yunis.",
             [("killed", 70, "at_least")],
         ),
+        # one named before "two other people" is one more
+        (
+            "A Hamas commander and two other people were killed in a strike on Deir al-Balah.",
+            [("killed", 3, "exact")],
+        ),
+        (
+            "A senior Hamas commander and at least four others were killed in Khan Yunis.",
+            [("killed", 5, "at_least")],
+        ),
+        # ... but not one with a figure of their own
+        (
+            "A woman was wounded and two other people were killed when shells hit Kherson.",
+            [("injured", 1, "exact"), ("killed", 2, "exact")],
+        ),
         # "more" of a kind already counted adds to that count: no figure of its own
         (
             "Shelling killed four people in Kherson. Three more people died in hospital.",
