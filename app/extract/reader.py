@@ -470,6 +470,8 @@ class ReportReader:
             evidence.append(_evidence(start, match, 0, f"casualties[{len(casualties)}]"))
             casualties.append(claim)
             rest, after = sentence[position:], None  # where the last subgroup ended
+            if match.re is _ACTIVE and claim["group"] != "all":
+                after = match.end() - position  # "killing 15 soldiers and nine civilians"
             for sub in _SUBGROUP.finditer(rest):
                 if sub.group("and") and (after is None or rest[after : sub.start()].strip(" ,")):
                     continue  # "and a woman" only continues the subgroup just before it

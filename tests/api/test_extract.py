@@ -167,6 +167,15 @@ def test_figures_in_other_wordings(
             "A drone hit Sumy, killing two people, including a child, and 14 were wounded.",
             [("all", 2), ("children", 1), ("all", 14)],
         ),
+        # a group killed, and another: "killing 15 soldiers and nine civilians"
+        (
+            "A Russian strike on Kharkiv killed 15 soldiers and nine civilians.",
+            [("military", 15), ("civilians", 9)],
+        ),
+        (
+            "A strike on Kharkiv killed 15 soldiers and nine were wounded.",
+            [("military", 15), ("all", 9)],
+        ),
     ],
 )
 def test_a_group_named_by_age_or_one_by_one(
