@@ -244,7 +244,8 @@ _IMPORT_SUFFIXES = {".ndjson": "ndjson", ".jsonl": "ndjson", ".csv": "csv"}
     "--jobs",
     type=click.IntRange(0, 64),
     help="Processes that validate and prepare chunks while this one writes "
-    "(0: none). Default: one less than the CPUs, at least one, for files of several chunks.",
+    "(0: none). Default, for files of several chunks: as many as the CPUs on SQLite, one "
+    "less (at least one) on PostgreSQL.",
 )
 def import_events(file: Path, fmt: str | None, chunk_size: int, jobs: int | None) -> None:
     """Import events from FILE; stored external ids are updated, not duplicated."""
@@ -256,7 +257,7 @@ def import_events(file: Path, fmt: str | None, chunk_size: int, jobs: int | None
     gazetteer = Gazetteer(settings.gazetteer_path)
     total = importer.count_records(file, ImportFormat(fmt))
     if jobs is None:
-        jobs = max((os.cpu_count() or 1) - 1, 1) if total > chunk_size else 0
+        jobs = importer.default_workers(factory) if total > chunk_size else 0
     collector.settle()
     with tqdm(total=total, unit=" rows", file=sys.stderr, disable=None) as bar:
         try:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from functools import cache, lru_cache
 from operator import itemgetter
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import orjson
@@ -29,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 from sqlalchemy.schema import CreateIndex
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import ExpandedState, SQLCompiler
@@ -125,6 +127,19 @@ def create_loop_engine(engine: Engine) -> Engine:
         pool_size=1,
         connect_args={"options": options, "connect_timeout": 2},
     )
+
+
+def create_scratch_engine(path: Path) -> Engine:
+    """An SQLite engine on a file that one process writes once, whose loss in a crash
+    costs nothing (an import's chunk file): no journal, no syncs."""
+    engine = create_engine(f"sqlite:///{path}", poolclass=NullPool, **_JSON_COLUMNS)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.execute("PRAGMA journal_mode=OFF")
+        dbapi_conn.execute("PRAGMA synchronous=OFF")
+
+    return engine
 
 
 def _postgres_engine(

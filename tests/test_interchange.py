@@ -3,6 +3,8 @@
 
 import csv
 import io
+import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
@@ -454,6 +456,55 @@ def test_import_in_worker_processes_keeps_every_row_and_updates_on_reimport(
     assert len(lines) == 50
     stats = client.get("/v1/stats", params={"interval": "month"}).json()
     assert sum(b["events"] for b in stats["buckets"]) == 50
+
+
+# On SQLite a chunk reaches the writer as a file of rows stamped with a stand-in time,
+# which the writer replaces with its own as it copies them (``app.services.chunk_files``).
+@pytest.mark.parametrize("jobs", ["0", "2"])
+def test_an_imported_event_bears_its_time_of_writing_wherever_it_is_stored(
+    run: CliRunner, client: TestClient, tmp_path: Path, jobs: str
+) -> None:
+    path = tmp_path / "night.ndjson"
+    path.write_bytes(b"\n".join(map(orjson.dumps, wire_report_night())))
+    before = datetime.now(UTC)
+
+    result = run.invoke(main, ["import", str(path), "--chunk-size", "2", "--jobs", jobs])
+
+    assert result.exit_code == 0, result.output
+    events = client.get("/v1/events").json()["items"]
+    lines = {r["id"]: r for r in _csv_rows(client)}
+    assert len(events) == len(lines) == 3
+    for event in events:
+        written = event["updated_at"]
+        assert event["created_at"] == written
+        assert datetime.fromisoformat(written) >= before
+        as_of = client.get(f"/v1/events/{event['id']}", params={"as_of": written})
+        assert as_of.json() == event  # the revision's copy of the document
+        (revision,) = client.get(f"/v1/events/{event['id']}/history").json()["items"]
+        assert revision["changed_at"] == written
+        assert lines[event["id"]]["updated_at"] == written
+        assert lines[event["id"]]["title"] == event["title"]
+    stats = client.get("/v1/stats", params={"interval": "month"}).json()
+    assert sum(b["fatalities"] for b in stats["buckets"]) == sum(
+        e["fatalities"]["best"] or 0 for e in events
+    )
+
+
+def test_an_import_leaves_no_temporary_file_behind(
+    run: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    rows = acled_rows(450)
+    rows[260]["event_date"] = "2024-02-31"
+    bad = _write_csv(tmp_path / "bad.csv", acled.COLUMNS, rows)
+    good = _write_csv(tmp_path / "good.csv", acled.COLUMNS, acled_rows(250))
+
+    for path, code in ((bad, 1), (good, 0)):
+        args = ["import", str(path), "--format", "acled", "--chunk-size", "100", "--jobs", "2"]
+        assert run.invoke(main, args).exit_code == code
+        assert list(temporary.iterdir()) == []
 
 
 def test_unreadable_ndjson_line_stops_the_import_with_its_chunk_unwritten(

@@ -35,6 +35,7 @@ from app.models import (
     Base,
     Event,
     EventLine,
+    EventRollup,
     EventTag,
     PendingLine,
     Revision,
@@ -231,14 +232,20 @@ def _built(doc: dict[str, Any], event: EventCreate, placed: Placed) -> NewEvent:
     )
 
 
+def stamp_ends(created_at: datetime, updated_at: datetime) -> tuple[str, str]:
+    """What stamping puts in place of the last character of an event's unstamped document
+    (its closing brace) and of its unstamped CSV line (the line's end)."""
+    created, updated = rfc3339(created_at), rfc3339(updated_at)
+    return f',"created_at":"{created}","updated_at":"{updated}"}}', updated + "\n"
+
+
 def _stamp(events: list[NewEvent], *, created_at: datetime, updated_at: datetime) -> None:
     """Give each event's ``events`` row its times and its document, and the event its line."""
-    created, updated = rfc3339(created_at), rfc3339(updated_at)
-    times = f',"created_at":"{created}","updated_at":"{updated}"}}'
+    document_end, line_end = stamp_ends(created_at, updated_at)
     for event in events:
         event.row["created_at"], event.row["updated_at"] = created_at, updated_at
-        event.row["document"] = event.unstamped_json[:-1].decode() + times
-        event.line = event.unstamped_line[:-1] + updated + "\n"
+        event.row["document"] = event.unstamped_json[:-1].decode() + document_end
+        event.line = event.unstamped_line[:-1] + line_end
 
 
 def _line(event: NewEvent) -> dict[str, Any]:
@@ -339,23 +346,38 @@ def _insert(
     lines: type[EventLine | PendingLine],
 ) -> None:
     """Insert the stamped events' rows, children, lines and revisions; add them to the rollup."""
+    rows = _new_rows(writes, lines)
+    for model, values in rows.items():
+        insert_rows(connection, model, values)
+    rollup.record(connection, added=rows[Event])
+
+
+def _new_rows(
+    writes: list[tuple[list[NewEvent], Principal]], lines: type[EventLine | PendingLine]
+) -> dict[type[Base], list[dict[str, Any]]]:
+    """The rows stamped events add, table by table in the order they go in."""
     events = [event for write_events, _ in writes for event in write_events]
-    insert_rows(connection, Event, [e.row for e in events])
-    _insert_children(
-        connection,
-        {model: [r for e in events for r in e.children[model]] for model in _CHILD_TABLES},
-    )
-    insert_rows(connection, lines, [_line(e) for e in events])
-    insert_rows(
-        connection,
-        Revision,
-        [
+    return {
+        Event: [e.row for e in events],
+        **{model: [r for e in events for r in e.children[model]] for model in _CHILD_TABLES},
+        lines: [_line(e) for e in events],
+        Revision: [
             _revision(e.row, action="created", principal=principal, changes={})
             for write_events, principal in writes
             for e in write_events
         ],
-    )
-    rollup.record(connection, added=[e.row for e in events])
+    }
+
+
+def rows_stamped(
+    events: list[NewEvent], principal: Principal, *, at: datetime
+) -> dict[type[Base], list[dict[str, Any]]]:
+    """Every row ``store`` would write for these events if it stamped them with ``at``, the
+    rollup's changes included: an import's chunk file (``app.services.chunk_files``)."""
+    _stamp(events, created_at=at, updated_at=at)
+    rows = _new_rows([(events, principal)], EventLine)
+    rows[EventRollup] = rollup.changes(added=rows[Event])
+    return rows
 
 
 _WRITE_PENDING_LINES = insert(EventLine).from_select(

@@ -9,11 +9,12 @@ import csv
 import itertools
 import multiprocessing
 import os
+import tempfile
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -31,10 +32,10 @@ from app.db import create_missing_indexes, transaction
 from app.errors import AppError
 from app.geo.gazetteer import Gazetteer
 from app.interchange import acled, flat, ucdp
-from app.models import Event
+from app.models import Event, EventLine, PendingLine
 from app.models.event import EVENT_INDEXES
 from app.schemas.event import EventCreate
-from app.services import events
+from app.services import chunk_files, events
 
 IMPORTER = Principal(name="import", scopes=frozenset({Scope.ADMIN, Scope.WRITE, Scope.READ}))
 # Rows a transaction writes by default: 2,000 imported 100k events about 12% faster than
@@ -164,12 +165,43 @@ def import_file(
     result = ImportResult()
     records = read_records(path, fmt)
     chunks = iter(lambda: list(itertools.islice(records, chunk_size)), [])
-    with _loading_in_bulk(factory) as empty:
-        for chunk, prepared in _prepared(fmt, chunks, gazetteer, workers):
+    with (
+        _loading_in_bulk(factory) as empty,
+        _chunk_folder(factory) as folder,
+        # Closed first, so that no worker is still writing into the folder as it goes.
+        closing(_prepared(fmt, chunks, gazetteer, workers, folder)) as prepared_chunks,
+    ):
+        for chunk, prepared in prepared_chunks:
             _write_chunk(factory, gazetteer, fmt, chunk, prepared, result, lines_pending=empty)
             progress(len(chunk))
     _refresh_statistics(factory)
     return result
+
+
+def default_workers(factory: sessionmaker[Session]) -> int:
+    """As many as the CPUs on SQLite, where the writer runs little Python (``chunk_files``);
+    on PostgreSQL the writer binds every row for COPY, so it keeps a CPU for itself."""
+    cpus = os.cpu_count() or 1
+    return cpus if _engine(factory).dialect.name == "sqlite" else max(cpus - 1, 1)
+
+
+@contextmanager
+def _chunk_folder(factory: sessionmaker[Session]) -> Iterator[Path | None]:
+    """On SQLite, a temporary folder for the chunks' files (``chunk_files``), removed when
+    the import ends (a killed import leaves it to the system's cleaning of temporary
+    files); None on PostgreSQL, where the writer loads prepared events with COPY."""
+    if _engine(factory).dialect.name != "sqlite":
+        yield None
+        return
+    with tempfile.TemporaryDirectory(prefix="sitrep-import-") as folder:
+        yield Path(folder)
+
+
+def _engine(factory: sessionmaker[Session]) -> Engine:
+    with factory() as session:
+        engine = session.get_bind()
+    assert isinstance(engine, Engine)
+    return engine
 
 
 @contextmanager
@@ -202,13 +234,18 @@ Prepared = list[tuple[int, events.NewEvent]]
 
 
 def _prepared(
-    fmt: ImportFormat, chunks: Iterator[Chunk], gazetteer: Gazetteer, workers: int
-) -> Iterator[tuple[Chunk, Prepared]]:
-    """Each chunk with its events prepared, in file order; with workers, up to one chunk
-    per worker is prepared ahead of the one being written."""
+    fmt: ImportFormat,
+    chunks: Iterator[Chunk],
+    gazetteer: Gazetteer,
+    workers: int,
+    folder: Path | None,
+) -> Generator[tuple[Chunk, Prepared | Path]]:
+    """Each chunk with its events prepared, or their rows written into a file in
+    ``folder`` (``chunk_files``), in file order; with workers, up to one chunk per worker
+    is prepared ahead of the one being written."""
     if workers == 0:
         for chunk in chunks:
-            yield chunk, _prepare_chunk(fmt, chunk, gazetteer)
+            yield chunk, _prepare(fmt, chunk, gazetteer, folder)
         return
     with ProcessPoolExecutor(
         workers,
@@ -216,9 +253,9 @@ def _prepared(
         initializer=_start_worker,
         initargs=(gazetteer.path,),
     ) as pool:
-        pending: deque[tuple[Chunk, Future[Prepared]]] = deque()
+        pending: deque[tuple[Chunk, Future[Prepared | Path]]] = deque()
         for chunk in chunks:
-            pending.append((chunk, pool.submit(_prepare_in_worker, fmt, chunk)))
+            pending.append((chunk, pool.submit(_prepare_in_worker, fmt, chunk, folder)))
             if len(pending) > workers:
                 first, future = pending.popleft()
                 yield first, future.result()
@@ -251,9 +288,21 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def _prepare_in_worker(fmt: ImportFormat, chunk: Chunk) -> Prepared:
+def _prepare_in_worker(fmt: ImportFormat, chunk: Chunk, folder: Path | None) -> Prepared | Path:
     assert _worker_gazetteer is not None
-    return _prepare_chunk(fmt, chunk, _worker_gazetteer)
+    return _prepare(fmt, chunk, _worker_gazetteer, folder)
+
+
+def _prepare(
+    fmt: ImportFormat, chunk: Chunk, gazetteer: Gazetteer, folder: Path | None
+) -> Prepared | Path:
+    """The chunk's events prepared; with a ``folder``, the file their rows went into."""
+    prepared = _prepare_chunk(fmt, chunk, gazetteer)
+    if folder is None:
+        return prepared
+    path = folder / f"{chunk[0][0]}.sqlite"
+    chunk_files.write(path, [event for _, event in prepared], IMPORTER)
+    return path
 
 
 def _prepare_chunk(fmt: ImportFormat, chunk: Chunk, gazetteer: Gazetteer) -> Prepared:
@@ -280,9 +329,8 @@ def _refresh_statistics(factory: sessionmaker[Session]) -> None:
     """Until autovacuum comes round after a bulk load, PostgreSQL has neither statistics (it
     may plan a million-row table as if it were empty) nor a visibility map (no index-only
     scans, so stats read the whole table); VACUUM ANALYZE gives it both now."""
-    with factory() as session:
-        engine = session.get_bind()
-    if isinstance(engine, Engine) and engine.dialect.name == "postgresql":
+    engine = _engine(factory)
+    if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
 
@@ -292,12 +340,20 @@ def _write_chunk(
     gazetteer: Gazetteer,
     fmt: ImportFormat,
     chunk: Chunk,
-    prepared: Prepared,
+    prepared: Prepared | Path,
     result: ImportResult,
     *,
     lines_pending: bool,
 ) -> None:
     """Store the chunk's new events and update those whose external id is already stored."""
+    if isinstance(prepared, Path):
+        created = _copy_chunk_file(factory, prepared, lines_pending=lines_pending)
+        prepared.unlink()
+        if created is not None:
+            result.created += created
+            return
+        # Some of its events are updates, which the file cannot make.
+        prepared = _prepare_chunk(fmt, chunk, gazetteer)
     start = chunk[0][0]
     with transaction(factory, write=True) as session:
         known = events.existing_external_ids(
@@ -329,6 +385,19 @@ def _write_chunk(
                 raise BadRow(line, "-", str(exc), start) from None
             result.updated += changed
             result.unchanged += not changed
+
+
+def _copy_chunk_file(
+    factory: sessionmaker[Session], path: Path, *, lines_pending: bool
+) -> int | None:
+    """``chunk_files.copy`` in a transaction of its own."""
+    lines = PendingLine if lines_pending else EventLine
+    with (
+        _engine(factory).connect() as connection,
+        chunk_files.attached(connection, path),
+        transaction(sessionmaker(bind=connection), write=True) as session,
+    ):
+        return chunk_files.copy(session.connection(), lines=lines)
 
 
 def _row_error(exc: AppError, rows: Sequence[tuple[int, object]], start: int) -> BadRow:

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Insert
+from sqlalchemy import Connection, Insert, TableClause, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 
 from app.db import insert_rows
@@ -94,6 +94,14 @@ def record(
 ) -> None:
     """Add the events of ``added`` (rows with ``SOURCE_COLUMNS``) to their buckets and take
     those of ``removed`` out, in one upsert."""
+    rows = changes(added=added, removed=removed)
+    insert_rows(connection, EventRollup, rows, upsert=_upsert(connection.dialect.name))
+
+
+def changes(
+    *, added: Iterable[Mapping[str, Any]] = (), removed: Iterable[Mapping[str, Any]] = ()
+) -> list[dict[str, Any]]:
+    """The ``event_rollups`` rows whose figures ``record`` adds to the stored ones."""
     totals: dict[tuple[Any, ...], dict[str, Any]] = {}
     for sign, rows in ((1, added), (-1, removed)):
         for row in rows:
@@ -104,16 +112,24 @@ def record(
                     totals[key][name] += part[name]
             else:
                 totals[key] = part
-    changes = [part for part in totals.values() if any(part[name] for name in FIGURES)]
-    insert_rows(connection, EventRollup, changes, upsert=_upsert(connection.dialect.name))
+    return [part for part in totals.values() if any(part[name] for name in FIGURES)]
+
+
+def add_from(connection: Connection, source: TableClause) -> None:
+    """``record`` of the ``changes`` rows held in ``source`` (an import's chunk file,
+    ``app.services.chunk_files``), in one statement."""
+    connection.execute(_upsert(connection.dialect.name, source))
 
 
 @cache
-def _upsert(dialect_name: str) -> Insert:
-    """The upsert that adds figures to their buckets, built once (building it was about a
-    twentieth of a POST's time)."""
+def _upsert(dialect_name: str, source: TableClause | None = None) -> Insert:
+    """The upsert that adds figures to their buckets, each given or all of ``source``'s,
+    built once (building it was about a twentieth of a POST's time)."""
     dialect = postgresql if dialect_name == "postgresql" else sqlite
     upsert = dialect.insert(EventRollup)
+    if source is not None:
+        # Without a WHERE, SQLite would read the ON CONFLICT as the SELECT's join condition.
+        upsert = upsert.from_select(list(source.c.keys()), select(source).where(true()))
     statement: Insert = upsert.on_conflict_do_update(
         index_elements=list(KEY),
         set_={name: getattr(EventRollup, name) + upsert.excluded[name] for name in FIGURES},
