@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Insert,
+    Select,
     Table,
     TableClause,
     bindparam,
@@ -47,13 +48,18 @@ from app.services import events, rollup
 from app.services.events import NewEvent
 
 _STAND_IN = datetime(2000, 1, 1, tzinfo=UTC)
-_STAND_IN_ENDS = events.stamp_ends(_STAND_IN, _STAND_IN)
+_END_NAMES = ("document_end", "line_end")  # what ``events.stamp_ends`` gives, in its order
+_STAND_IN_ENDS = dict(zip(_END_NAMES, events.stamp_ends(_STAND_IN, _STAND_IN), strict=True))
 # The tables a chunk's rows go into, in the order they are copied (children after their
 # events); its lines go into ``event_lines`` or, while they wait, ``event_lines_pending``.
 _COPIED: tuple[type[Base], ...] = (Event, Actor, Source, EventTag, EventLine, Revision)
-# The columns that hold the time of writing, and those that end with it (``stamp_ends``).
+# The columns that hold the time of writing, and the column that ends with it and its end.
 _TIMES = {Event: ("created_at", "updated_at"), Revision: ("changed_at",)}
-_ENDS = {Event: ("document", 0), Revision: ("document", 0), EventLine: ("csv_row", 1)}
+_ENDS = {
+    Event: ("document", "document_end"),
+    Revision: ("document", "document_end"),
+    EventLine: ("csv_row", "line_end"),
+}
 
 
 def write(path: Path, prepared: list[NewEvent], principal: Principal) -> None:
@@ -91,8 +97,7 @@ def copy(connection: Connection, *, lines: type[EventLine | PendingLine]) -> int
     if connection.execute(_taken(tables["events"])).first() is not None:
         return None
     now = datetime.now(UTC)
-    document_end, line_end = events.stamp_ends(now, now)
-    params = {"now": now, "end_0": document_end, "end_1": line_end}
+    params = {"now": now, **dict(zip(_END_NAMES, events.stamp_ends(now, now), strict=True))}
     for model in _COPIED:
         if model.__tablename__ in tables:
             target = lines if model is EventLine else model
@@ -122,7 +127,8 @@ def _table(name: str, columns: tuple[str, ...]) -> TableClause:
 
 
 @cache
-def _taken(chunk_events: TableClause) -> Any:
+def _taken(chunk_events: TableClause) -> Select[tuple[str]]:
+    """The id of a stored event with an external id of the chunk's, if there is one."""
     events_table: Table = Event.__table__  # type: ignore[assignment]
     return (
         select(events_table.c.id)
@@ -137,8 +143,7 @@ def _copy(model: type[Base], target: type[Base], source: TableClause) -> Insert:
     does: the time columns get the time of writing, and the stand-in end of a document or
     line gives way to the real one."""
     times = _TIMES.get(model, ())
-    ended, which = _ENDS.get(model, ("", 0))
-    cut = len(_STAND_IN_ENDS[which])
+    ended, end = _ENDS.get(model, ("", ""))
     target_columns: Any = target.__table__.c
 
     def value(name: str) -> Any:
@@ -146,8 +151,8 @@ def _copy(model: type[Base], target: type[Base], source: TableClause) -> Insert:
         if name in times:
             return bindparam("now", type_=target_columns[name].type)
         if name == ended:
-            kept = func.substr(given, 1, func.length(given) - cut)
-            return kept.op("||")(bindparam(f"end_{which}"))
+            kept = func.substr(given, 1, func.length(given) - len(_STAND_IN_ENDS[end]))
+            return kept.op("||")(bindparam(end))
         return given
 
     names = list(source.c.keys())
