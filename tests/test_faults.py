@@ -119,7 +119,8 @@ def test_import_killed_midway_leaves_only_whole_chunks(
     data.write_bytes(
         b"\n".join(orjson.dumps(event_payload(external_id=f"k{i}")) for i in range(6000))
     )
-    env = {**os.environ, "SITREP_DATABASE_URL": database_url}
+    # A killed import leaves its chunks' folder behind: here, in this test's own.
+    env = {**os.environ, "SITREP_DATABASE_URL": database_url, "TMPDIR": str(tmp_path)}
     importer = subprocess.Popen(
         [SITREP, "import", str(data), "--chunk-size", "100"],
         env=env,
