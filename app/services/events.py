@@ -185,9 +185,14 @@ def existing_external_ids(connection: Connection, external_ids: list[str]) -> di
 
 def _placed(
     gazetteer: Gazetteer, event: EventCreate, loc: list[str | int]
-) -> tuple[EventCreate, Placed]:
+) -> tuple[dict[str, Any], Placed]:
+    """The event as its document holds it, with what the gazetteer fills in its location,
+    and where it is placed. The dumped dict is filled, not the model copied: copying the
+    event and its location cost about 9 us an event."""
     placed = place_location(gazetteer, event.location, loc=[*loc, "location"])
-    return event.model_copy(update={"location": placed.location}), placed
+    data = event.model_dump(mode="json")
+    data["location"].update(placed.filled)
+    return data, placed
 
 
 class Served(NamedTuple):
@@ -279,9 +284,9 @@ def prepare(
         seen[event.external_id] = index
     prepared = []
     for index, given in enumerate(events):
-        event, placed = _placed(gazetteer, given, ["body", "events", index] if batch else ["body"])
-        doc = _document(event.model_dump(mode="json"), event_id=new_event_id(), version=1)
-        prepared.append(_built(doc, event, placed))
+        data, placed = _placed(gazetteer, given, ["body", "events", index] if batch else ["body"])
+        doc = _document(data, event_id=new_event_id(), version=1)
+        prepared.append(_built(doc, given, placed))
     return prepared
 
 
@@ -515,8 +520,7 @@ def update_event(
         event = EventCreate.model_validate(merge_patch(current, patch))
     except ValidationError as exc:
         raise invalid_input(exc.errors(), loc=["body"]) from None
-    event, placed = _placed(gazetteer, event, ["body"])
-    new = event.model_dump(mode="json")
+    new, placed = _placed(gazetteer, event, ["body"])
     changes = {
         f: {"before": current[f], "after": new[f]} for f in WRITABLE_FIELDS if current[f] != new[f]
     }

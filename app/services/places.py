@@ -1,6 +1,7 @@
 """Placing a written location in the gazetteer: geocoding and linking."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from app.errors import ValidationFailed
 from app.geo.distance import haversine_km
@@ -14,7 +15,10 @@ SAME_PLACE_KM = 100.0
 
 @dataclass(frozen=True)
 class Placed:
-    location: Location
+    """What placing a location gives: the fields it fills in, valued as the event's document
+    holds them, and the place and admin1 it links the location to."""
+
+    filled: dict[str, Any]
     place_id: int | None
     admin1_code: str | None
 
@@ -38,15 +42,13 @@ def place_location(gazetteer: Gazetteer, location: Location, *, loc: list[str | 
                 errors=[{"loc": [*loc, "name"], "msg": msg}],
                 suggestions=suggestions,
             )
-        filled = location.model_copy(
-            update={
-                "latitude": place.latitude,
-                "longitude": place.longitude,
-                "country": place.country,
-                "admin1": location.admin1 or place.admin1,
-                "precision": location.precision or LocationPrecision.TOWN,
-            }
-        )
+        filled = {
+            "latitude": place.latitude,
+            "longitude": place.longitude,
+            "country": place.country,
+            "admin1": location.admin1 or place.admin1,
+            "precision": (location.precision or LocationPrecision.TOWN).value,
+        }
         return Placed(filled, place.id, place.admin1_code)
     if (
         place is not None
@@ -58,11 +60,9 @@ def place_location(gazetteer: Gazetteer, location: Location, *, loc: list[str | 
         codes = gazetteer.admin1_codes(location.admin1) if location.admin1 else []
         if location.country:
             codes = [c for c in codes if c.startswith(location.country + ".")]
-        return Placed(location, None, codes[0] if len(codes) == 1 else None)
-    filled = location.model_copy(
-        update={
-            "country": location.country or place.country,
-            "admin1": location.admin1 or place.admin1,
-        }
+        return Placed({}, None, codes[0] if len(codes) == 1 else None)
+    return Placed(
+        {"country": location.country or place.country, "admin1": location.admin1 or place.admin1},
+        place.id,
+        place.admin1_code,
     )
-    return Placed(filled, place.id, place.admin1_code)
