@@ -297,11 +297,15 @@ def _prepare(
     fmt: ImportFormat, chunk: Chunk, gazetteer: Gazetteer, folder: Path | None
 ) -> Prepared | Path:
     """The chunk's events prepared; with a ``folder``, the file their rows went into."""
-    prepared = _prepare_chunk(fmt, chunk, gazetteer)
     if folder is None:
-        return prepared
+        return _prepare_chunk(fmt, chunk, gazetteer)
     path = folder / f"{chunk[0][0]}.sqlite"
-    chunk_files.write(path, [event for _, event in prepared], IMPORTER)
+    with collector.paused():
+        prepared = _prepare_chunk(fmt, chunk, gazetteer)
+        chunk_files.write(path, [event for _, event in prepared], IMPORTER)
+        # Freed while the collector is paused: resumed, it would scan them all once more,
+        # which cost more than the collections it saved.
+        del prepared
     return path
 
 
