@@ -27,12 +27,12 @@ def settle() -> None:
 
 @contextmanager
 def paused() -> Iterator[None]:
-    """No collection while the block runs: preparing an import's chunk makes hundreds of
-    thousands of objects that live until its file is written, and the young collections
-    scanned each of them about twice, a tenth or more of the preparing process's time
-    (docs/performance-log.md). They must be freed inside the block, by reference counting:
-    left alive, the first collection after it scans them all. The next collection takes
-    any cycles among them."""
+    """No collection while the block runs. Preparing an import's chunk makes hundreds of
+    thousands of objects that live until its file is written, each scanned by the young
+    collections it survives; paused, a worker spent less CPU on a chunk (its section in
+    docs/performance-log.md). The block must free them itself, by reference counting: left
+    alive, they were all scanned by the first collection after it, which cost more than
+    the pause saved. Any cycles among them go at the next collection."""
     enabled = gc.isenabled()
     gc.disable()
     try:
