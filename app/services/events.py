@@ -229,6 +229,9 @@ def _served(event: NewEvent) -> Served:
 
 
 def _built(doc: dict[str, Any], event: EventCreate, placed: Placed) -> NewEvent:
+    """The new event from its document, which holds its placed location. ``event`` is the
+    event as given, before placing: only its dates are read from it (``_event_row``,
+    ``_child_rows``), as the columns take them as dates."""
     return NewEvent(
         row=_event_row(doc, event, placed),
         children=_child_rows(doc, event),
