@@ -308,14 +308,19 @@ def new_events(count: int) -> list[bytes]:
     ]
 
 
-def new_reports(events: list[bytes], *, days: int = 14) -> list[bytes]:
-    """``events`` dated within the generated data's last ``days`` days, as a newsroom's
-    reports of the latest fighting are: their index entries gather at the end of each
-    date-ordered index, where a backfill's land at random (docs/performance.md)."""
+# New reports are dated within the generated data's last days (``new_reports``).
+NEW_REPORT_DAYS = 14
+
+
+def new_reports(events: list[bytes]) -> list[bytes]:
+    """``events`` dated within the generated data's last ``NEW_REPORT_DAYS`` days, as a
+    newsroom's reports of the latest fighting are: their index entries gather at the end
+    of each date-ordered index, where a backfill's land at random (docs/performance.md)."""
     rng = random.Random(7)
     return [
         orjson.dumps(
-            orjson.loads(event) | {"occurred_on": str(END - timedelta(days=rng.randrange(days)))}
+            orjson.loads(event)
+            | {"occurred_on": str(END - timedelta(days=rng.randrange(NEW_REPORT_DAYS)))}
         )
         for event in events
     ]
@@ -555,7 +560,7 @@ def batch_rounds(report: dict, name: str) -> str:
 def batch_posts_line(report: dict) -> str:
     return (
         f"batch POSTs of past events (a backfill) {batch_rounds(report, 'F_batch_posts')};"
-        f" of new reports, dated in the data's last two weeks,"
+        f" of new reports, dated in the data's last {NEW_REPORT_DAYS} days,"
         f" {batch_rounds(report, 'F_new_reports')}"
     )
 
