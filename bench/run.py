@@ -148,9 +148,11 @@ def interleaved(
     pids: dict[str, int],
     others: Sequence[int] = (),
     cached: Sequence[Path] = (),
+    script: Path | None = None,
 ) -> dict[str, dict]:
-    """Each URL measured ``rounds`` times, in turn; the median round of each. Before each
-    run, the servers (``pids``, by URL name, and ``others``) have finished the last.
+    """Each URL measured ``rounds`` times, in turn; the median round of each, with every
+    round's p99 (``p99_rounds``). Before each run, the servers (``pids``, by URL name, and
+    ``others``) have finished the last. ``script``: wrk's Lua script, for every URL.
 
     For the servers in ``pids``, also their median CPU time per request (``cpu_ms``): wrk
     shares the cores with the servers, so requests/s also moves with whatever else runs,
@@ -163,7 +165,7 @@ def interleaved(
             settle({*pids.values(), *others})
             pid = pids.get(name)
             before = cpu_seconds(pid) if pid else 0.0
-            result = wrk(url, duration=duration, connections=connections)
+            result = wrk(url, duration=duration, connections=connections, script=script)
             if pid:  # no request answered in the round: its CPU per request is unbounded
                 spent = 1000 * (cpu_seconds(pid) - before)
                 result["cpu_ms"] = spent / result["requests"] if result["requests"] else math.inf
@@ -171,6 +173,7 @@ def interleaved(
     medians: dict[str, dict] = {}
     for name, runs in results.items():
         medians[name] = sorted(runs, key=lambda r: r["rps"])[len(runs) // 2]
+        medians[name]["p99_rounds"] = [r["p99"] for r in runs]
         if "cpu_ms" in runs[0]:
             medians[name]["cpu_ms"] = sorted(r["cpu_ms"] for r in runs)[len(runs) // 2]
     return medians
@@ -517,14 +520,12 @@ def measure(
             for name, connections in (("G_post", args.connections), ("G_post_2", 2)):
                 # At 16 connections a POST's latency is mostly the queue in front of it (16
                 # / throughput); two are a client or two posting reports back to back.
-                read_into_cache(cached)
-                settle([sitrep_pid])
-                report[name] = wrk(
-                    f"{sitrep}/v1/events",
-                    duration=args.duration,
-                    connections=connections,
+                report[name] = interleaved(
+                    {"sitrep": f"{sitrep}/v1/events"},
+                    pids=mine,
                     script=script,
-                )
+                    **{**run, "connections": connections},
+                )["sitrep"]
         backfill = new_events(20_000)
         kinds = {"F_batch_posts": backfill, "F_new_reports": new_reports(backfill)}
         measured: dict[str, list[dict]] = {name: [] for name in kinds}
@@ -565,6 +566,17 @@ def batch_posts_line(report: dict) -> str:
     )
 
 
+def posts_line(report: dict, connections: int) -> str:
+    """G's POSTs: every round's p99, and the server's median CPU per POST, which the load
+    generator's share of the cores does not move."""
+    return "; ".join(
+        f"at {n} connections p99 by round"
+        f" {', '.join(f'{p:.1f}' for p in report[name]['p99_rounds'])} ms, server CPU per"
+        f" POST {report[name]['cpu_ms']:.2f} ms"
+        for name, n in (("G_post", connections), ("G_post_2", 2))
+    )
+
+
 def markdown(report: dict, args: argparse.Namespace) -> str:
     sq, lines = report["sqlite"], []
     lines.append(
@@ -597,6 +609,7 @@ def markdown(report: dict, args: argparse.Namespace) -> str:
     lines.append(
         f"- B: Sitrep/Datasette-lean {ratio(b['sitrep']['rps'], b['datasette_lean']['rps'])}"
     )
+    lines.append(f"- G POSTs: {posts_line(sq, args.connections)}")
     e = sq["E"]
     lines.append(
         f"- E: CSV export of {e['rows']:,} events at {speeds(e)} rows/s (a first pass, then"
@@ -639,8 +652,9 @@ def markdown(report: dict, args: argparse.Namespace) -> str:
                 f"| {scenario} | {result['rps']:.0f} | {result['p50']:.1f} | "
                 f"{result['p99']:.1f} | {ratio(result['rps'], sqlite_result['rps'])} |"
             )
+        lines.append(f"\n- G POSTs (PostgreSQL): {posts_line(pg, args.connections)}")
         lines.append(
-            f"\n- F (PostgreSQL): import {pg['import']['events_per_s']:,} events/s;"
+            f"- F (PostgreSQL): import {pg['import']['events_per_s']:,} events/s;"
             f" {batch_posts_line(pg)}; "
             f"E: {speeds(pg['E'])} rows/s, peak RSS "
             f"{pg['E']['peak_rss_mb']:.0f} MB"
