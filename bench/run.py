@@ -7,12 +7,16 @@ rows into a flat table for Datasette (with sqlite-utils), starts Sitrep, Dataset
 bare-metal ceiling (bench/ceiling.py) and measures scenarios A-G with ``wrk`` at fixed
 concurrency, alternating Sitrep and each peer round by round; the import has its own
 ceiling (bench/import_ceiling.py). Writes a Markdown report.
+
+Every server runs on the interpreter that runs the suite, which the report names: its build
+moves every figure by a fifth or more (docs/performance.md, "The interpreter").
 """
 
 import argparse
 import json
 import math
 import os
+import platform
 import random
 import re
 import shutil
@@ -583,7 +587,8 @@ def markdown(report: dict, args: argparse.Namespace) -> str:
         f"Measured {time.strftime('%Y-%m-%d')} on this machine ({os.cpu_count()} cores),"
         f" {sq['import']['events']:,} events, wrk -t2 -c{args.connections}, "
         f"{args.rounds} interleaved rounds of {args.duration} s (median round);"
-        f" Datasette {version('datasette')}.\n"
+        f" Datasette {version('datasette')}; Python {platform.python_version()}"
+        f" ({os.path.realpath(sys.executable)}).\n"
     )
     lines.append("| scenario | server | req/s | p50 ms | p99 ms |")
     lines.append("|---|---|---|---|---|")
