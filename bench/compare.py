@@ -1,15 +1,19 @@
-"""Two versions of Sitrep side by side: POSTs and batch POSTs, and the CPU they cost.
+"""Two versions of Sitrep side by side: reads, POSTs and batch POSTs, and the CPU they cost.
 
     python -m bench.compare BEFORE AFTER --database FILE [--rounds 6] [--connections 8]
 
 BEFORE and AFTER are checkouts, each with its own virtualenv in ``.venv``; for a commit:
 ``git worktree add ../before REV && cd ../before && python3 -m venv .venv &&
 .venv/bin/pip install -e .``. Each serves a copy of FILE (a database the suite left, such
-as ``bench/work/sitrep.db``) with 2 workers. In each round both servers take the suite's
-POST from ``wrk -t1`` at the same time, so that both meet the same machine: run one after
-the other, rounds on this machine differed by more than the changes being measured
-(docs/performance-log.md, twenty-ninth session). Then each posts 10,000 events in
-batches of 1,000 from 2 clients, in turn. Writes a Markdown report.
+as ``bench/work/sitrep.db``) with 2 workers. First each serves the suite's reads A-D and
+a ``GET`` by id to ``wrk -t2 -c16``, in turn round by round. Then in each round both
+servers take the suite's POST from ``wrk -t1`` at the same time, so that both meet the
+same machine: run one after the other, rounds on this machine differed by more than the
+changes being measured (docs/performance-log.md, twenty-ninth session). Then each posts
+10,000 events in batches of 1,000 from 2 clients, in turn. Writes a Markdown report.
+
+The two checkouts may be one commit in two virtualenvs of different interpreters, to
+measure the interpreter (docs/performance.md, "The interpreter").
 """
 
 import argparse
@@ -20,10 +24,14 @@ import threading
 from contextlib import ExitStack
 from pathlib import Path
 
+import httpx
+
 from bench.run import (
+    READS,
     batch_posts,
     cpu_seconds,
     create_key,
+    interleaved,
     new_events,
     post_script,
     server,
@@ -46,9 +54,10 @@ def main() -> None:
     checkouts = {"before": args.before.resolve(), "after": args.after.resolve()}
     rounds: dict[str, list[dict]] = {name: [] for name in checkouts}
     with tempfile.TemporaryDirectory() as work, ExitStack() as stack:
-        servers, scripts, keys = {}, {}, {}
+        servers, scripts, keys, databases = {}, {}, {}, []
         for name, checkout in checkouts.items():
             database = Path(work) / f"{name}.db"
+            databases.append(database)
             shutil.copyfile(args.database, database)
             env = {"SITREP_DATABASE_URL": f"sqlite:///{database}"}
             sitrep = checkout / ".venv" / "bin" / "sitrep"
@@ -57,6 +66,20 @@ def main() -> None:
             command = [str(sitrep), "serve", "--port", "{port}", "--workers", "2"]
             servers[name] = stack.enter_context(server(command, env, "/readyz", cwd=checkout))
         pids = [pid for _, pid in servers.values()]
+        # Before any POST, while both copies hold the same events.
+        event_id = httpx.get(servers["before"][0] + READS["A"]).json()["items"][0]["id"]
+        reads = {**READS, "G_get": f"/v1/events/{event_id}"}
+        read_medians = {
+            scenario: interleaved(
+                {name: base + path for name, (base, _) in servers.items()},
+                rounds=args.rounds,
+                duration=args.duration,
+                connections=16,
+                pids={name: pid for name, (_, pid) in servers.items()},
+                cached=databases,
+            )
+            for scenario, path in reads.items()
+        }
         for _ in range(args.rounds):
             settle(pids)
             for name, figures in _posting_together(servers, scripts, args).items():
@@ -69,6 +92,7 @@ def main() -> None:
                 base, pid = servers[name]
                 rounds[name][index]["batch"] = batch_posts(base, keys[name], events, pid)
     print(_markdown(rounds, args))
+    print(_reads_markdown(read_medians))
 
 
 def _posting_together(
@@ -121,6 +145,24 @@ def _markdown(rounds: dict[str, list[dict]], args: argparse.Namespace) -> str:
             f"| {statistics.median(r['cpu_us'] for r in runs):,.0f} "
             f"| {statistics.median(r['p99'] for r in runs):.1f} "
             f"| {statistics.median(r['batch']['events_per_s'] for r in runs):,.0f} |"
+        )
+    return "\n".join(lines)
+
+
+def _reads_markdown(medians: dict[str, dict[str, dict]]) -> str:
+    lines = [
+        "",
+        "Reads, the median of the rounds: requests/s (server CPU a request, ms).",
+        "",
+        "| scenario | before | after | after/before req/s |",
+        "|---|---|---|---|",
+    ]
+    for scenario, by_name in medians.items():
+        before, after = by_name["before"], by_name["after"]
+        lines.append(
+            f"| {scenario} | {before['rps']:,.0f} ({before['cpu_ms']:.2f})"
+            f" | {after['rps']:,.0f} ({after['cpu_ms']:.2f})"
+            f" | {after['rps'] / before['rps']:.2f}x |"
         )
     return "\n".join(lines)
 

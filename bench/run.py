@@ -46,6 +46,13 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 MONTH = ("2024-03-01", "2024-03-31")
 FRONT_BOX = "35.0,48.0,38.5,50.5"  # Kharkiv to Zaporizhzhia
+READS = {  # scenarios A-D, by path
+    "A": f"/v1/events?country=UA&date_from={MONTH[0]}&date_to={MONTH[1]}&limit=100",
+    "B": f"/v1/events?bbox={FRONT_BOX}&date_from={MONTH[0]}&date_to={MONTH[1]}&limit=100",
+    "C": f"/v1/events?near=Kharkiv&radius_km=25&date_from={MONTH[0]}&date_to={MONTH[1]}&limit=100",
+    "D": "/v1/stats?interval=week&group_by=admin1&country=UA"
+    "&date_from=2024-01-01&date_to=2024-12-31",
+}
 
 
 def free_port() -> int:
@@ -427,10 +434,7 @@ def measure(
     alternate with these, for the PostgreSQL/SQLite ratios: measured one run
     after the other, they moved with the machine (B at 0.49x, then 0.73x alternating;
     docs/performance-log.md)."""
-    a = f"/v1/events?country=UA&date_from={MONTH[0]}&date_to={MONTH[1]}&limit=100"
-    b = f"/v1/events?bbox={FRONT_BOX}&date_from={MONTH[0]}&date_to={MONTH[1]}&limit=100"
-    c = f"/v1/events?near=Kharkiv&radius_km=25&date_from={MONTH[0]}&date_to={MONTH[1]}&limit=100"
-    d = "/v1/stats?interval=week&group_by=admin1&country=UA&date_from=2024-01-01&date_to=2024-12-31"
+    a, b, c, d = READS.values()
     sitrep_cmd = [str(BIN / "sitrep"), "serve", "--port", "{port}", "--workers", "2"]
     run = {
         "rounds": args.rounds,
