@@ -9,7 +9,8 @@ concurrency, alternating Sitrep and each peer round by round; the import has its
 ceiling (bench/import_ceiling.py). Writes a Markdown report.
 
 Every server runs on the interpreter that runs the suite, which the report names: its build
-moves every figure by a fifth or more (docs/performance.md, "The interpreter").
+moved Sitrep's reads, POSTs and import by up to a fifth (docs/performance.md, "The
+interpreter").
 """
 
 import argparse
