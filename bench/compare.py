@@ -65,7 +65,8 @@ def main() -> None:
             scripts[name] = stack.enter_context(post_script(keys[name]))
             command = [str(sitrep), "serve", "--port", "{port}", "--workers", "2"]
             servers[name] = stack.enter_context(server(command, env, "/readyz", cwd=checkout))
-        pids = [pid for _, pid in servers.values()]
+        pid_of = {name: pid for name, (_, pid) in servers.items()}
+        pids = list(pid_of.values())
         # Before any POST, while both copies hold the same events.
         event_id = httpx.get(servers["before"][0] + READS["A"]).json()["items"][0]["id"]
         reads = {**READS, "G_get": f"/v1/events/{event_id}"}
@@ -75,7 +76,7 @@ def main() -> None:
                 rounds=args.rounds,
                 duration=args.duration,
                 connections=16,
-                pids={name: pid for name, (_, pid) in servers.items()},
+                pids=pid_of,
                 cached=databases,
             )
             for scenario, path in reads.items()
