@@ -459,6 +459,11 @@ def patch_event(
         Body(
             description="JSON merge patch (RFC 7396): fields to change; null removes a field; "
             "lists are replaced whole.",
+            # The server refuses any other field (422), so the schema names them.
+            json_schema_extra={
+                "properties": {field: {} for field in events.WRITABLE_FIELDS},
+                "additionalProperties": False,
+            },
             examples=[
                 {"casualties": [{"kind": "killed", "count": 25, "claimed_by": "Regional governor"}]}
             ],

@@ -167,6 +167,19 @@ def test_patch_of_read_only_field_is_rejected(client: TestClient, writer: dict[s
     assert response.json()["errors"][0]["loc"] == ["body", "version"]
 
 
+def test_the_documented_patch_body_names_just_the_fields_a_patch_may_change(
+    client: TestClient,
+) -> None:
+    schema = client.get("/openapi.json").json()
+    operation = schema["paths"]["/v1/events/{event_id}"]["patch"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    writable = schema["components"]["schemas"]["EventCreate"]["properties"]
+
+    assert set(body["properties"]) == set(writable)
+    assert "version" not in body["properties"]
+    assert body["additionalProperties"] is False
+
+
 def test_patch_body_must_be_an_object(client: TestClient, writer: dict[str, str]) -> None:
     event = _create(client, writer)
 
