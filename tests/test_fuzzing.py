@@ -13,6 +13,7 @@ from tests.conftest import KeyFactory
 from tests.servers import running_server
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
+CONFIG = str(Path(__file__).with_name("schemathesis.toml"))
 CHECKS = (
     "not_a_server_error,status_code_conformance,content_type_conformance,"
     "response_schema_conformance,negative_data_rejection"
@@ -28,6 +29,8 @@ def test_generated_requests_find_no_failure(
         result = subprocess.run(
             [
                 SCHEMATHESIS,
+                "--config-file",
+                CONFIG,
                 "run",
                 f"{base}/openapi.json",
                 "--checks",
